@@ -1,0 +1,95 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "Sluice",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "SluiceCore", targets: ["SluiceCore"]),
+    .library(name: "SluiceLog", targets: ["SluiceLog"]),
+    .executable(name: "sluice", targets: ["sluice"]),
+    .executable(name: "sluice-demo-service", targets: ["sluice-demo-service"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+    .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+    .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+  ],
+  targets: [
+    // C libraries reached through pkg-config.
+    .systemLibrary(
+      name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(
+      name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+      providers: [.apt(["libsystemd-dev"])]),
+
+    // The record model, JSON scanner/writer, redaction and query engines. No dependencies.
+    .target(name: "SluiceCore"),
+
+    // The swift-log backend for services.
+    .target(
+      name: "SluiceLog",
+      dependencies: [
+        "SluiceCore",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+
+    // The node agent: sources, pipeline, sinks, delivery, admin server.
+    .target(
+      name: "SluiceAgent",
+      dependencies: [
+        "SluiceCore",
+        "CZlib",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Yams", package: "Yams"),
+      ]),
+
+    .executableTarget(
+      name: "sluice",
+      dependencies: [
+        "SluiceCore",
+        "SluiceAgent",
+        "SluiceLog",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+
+    // A small service that logs through SluiceLog; scripts/demo runs it.
+    .executableTarget(
+      name: "sluice-demo-service",
+      dependencies: [
+        "SluiceLog",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+
+    .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
+    .testTarget(
+      name: "SluiceLogTests",
+      dependencies: ["SluiceLog", "SluiceCore", .product(name: "Logging", package: "swift-log")]),
+    .testTarget(
+      name: "SluiceAgentTests",
+      dependencies: [
+        "SluiceAgent",
+        "SluiceCore",
+        "CZlib",
+        "sluice",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ]),
+  ]
+)

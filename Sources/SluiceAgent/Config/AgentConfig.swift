@@ -1,0 +1,200 @@
+import Foundation
+
+/// The agent's configuration, as read from YAML. Every key is documented in
+/// docs/configuration.md; unknown keys are rejected.
+public struct AgentConfig: Sendable, Codable, Equatable {
+  /// Where checkpoints, buffers and dead letters live.
+  public var dataDir: String
+  public var sources: [SourceConfig]
+  public var pipeline: [TransformConfig]
+  public var sinks: [SinkConfig]
+  public var admin: AdminConfig
+  /// How long a SIGTERM/SIGINT shutdown may spend flushing before it gives up (what is
+  /// unsent then is not acknowledged, so it is read again after a restart).
+  public var shutdownGrace: ConfigDuration
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case dataDir = "data_dir", sources, pipeline, sinks, admin
+    case shutdownGrace = "shutdown_grace"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir) ?? "./data"
+    sources = try c.decode([SourceConfig].self, forKey: .sources)
+    pipeline = try c.decodeIfPresent([TransformConfig].self, forKey: .pipeline) ?? [.init(type: .parse)]
+    sinks = try c.decode([SinkConfig].self, forKey: .sinks)
+    admin = try c.decodeIfPresent(AdminConfig.self, forKey: .admin) ?? AdminConfig()
+    shutdownGrace = try c.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? .seconds(25)
+  }
+}
+
+/// One input.
+public struct SourceConfig: Sendable, Codable, Equatable {
+  public enum Kind: String, Sendable, Codable { case file }
+  public enum ReadFrom: String, Sendable, Codable { case beginning, end }
+
+  public var name: String
+  public var type: Kind
+  /// Glob patterns (`*`, `?`, `[...]`) of files to tail.
+  public var include: [String]
+  public var exclude: [String]
+  /// Where to start in a file seen for the first time (a checkpointed file always resumes).
+  public var readFrom: ReadFrom
+  public var pollInterval: ConfigDuration
+  /// Longer lines are cut at this size and marked `"_truncated": true`.
+  public var maxLineBytes: ByteSize
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case name, type, include, exclude
+    case readFrom = "read_from", pollInterval = "poll_interval", maxLineBytes = "max_line_bytes"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    name = try c.decode(String.self, forKey: .name)
+    type = try c.decode(Kind.self, forKey: .type)
+    include = try c.decode([String].self, forKey: .include)
+    exclude = try c.decodeIfPresent([String].self, forKey: .exclude) ?? ["*.gz"]
+    readFrom = try c.decodeIfPresent(ReadFrom.self, forKey: .readFrom) ?? .end
+    pollInterval = try c.decodeIfPresent(ConfigDuration.self, forKey: .pollInterval) ?? .milliseconds(250)
+    maxLineBytes = try c.decodeIfPresent(ByteSize.self, forKey: .maxLineBytes) ?? ByteSize(bytes: 1 << 20)
+  }
+}
+
+/// One pipeline step.
+public struct TransformConfig: Sendable, Codable, Equatable {
+  public enum Kind: String, Sendable, Codable, CaseIterable { case parse, redact, metrics }
+  public var type: Kind
+  /// For `redact`: which detectors run (default: all built-in ones, currently `email`).
+  public var detectors: [String]?
+
+  enum CodingKeys: String, CodingKey, CaseIterable { case type, detectors }
+
+  public init(type: Kind, detectors: [String]? = nil) {
+    self.type = type
+    self.detectors = detectors
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    type = try c.decode(Kind.self, forKey: .type)
+    detectors = try c.decodeIfPresent([String].self, forKey: .detectors)
+  }
+}
+
+/// One output.
+public struct SinkConfig: Sendable, Codable, Equatable {
+  public enum Kind: String, Sendable, Codable { case http, file, console }
+  public enum Encoding: String, Sendable, Codable { case ndjson }
+  public enum Compression: String, Sendable, Codable { case gzip, none }
+
+  public var name: String
+  public var type: Kind
+  /// For `http`: where batches are POSTed.
+  public var url: String?
+  /// For `file`: the NDJSON file appended to.
+  public var path: String?
+  public var encoding: Encoding
+  public var compression: Compression
+  /// zlib level 1 (fastest) to 9 (smallest).
+  public var compressionLevel: Int
+  public var batch: BatchConfig
+  public var headers: [String: String]
+  /// For `http`: the whole request's time limit.
+  public var timeout: ConfigDuration
+  public var retry: RetryConfig
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case name, type, url, path, encoding, compression, batch, headers, timeout, retry
+    case compressionLevel = "compression_level"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    name = try c.decode(String.self, forKey: .name)
+    type = try c.decode(Kind.self, forKey: .type)
+    url = try c.decodeIfPresent(String.self, forKey: .url)
+    path = try c.decodeIfPresent(String.self, forKey: .path)
+    encoding = try c.decodeIfPresent(Encoding.self, forKey: .encoding) ?? .ndjson
+    compression = try c.decodeIfPresent(Compression.self, forKey: .compression) ?? (type == .http ? .gzip : .none)
+    compressionLevel = try c.decodeIfPresent(Int.self, forKey: .compressionLevel) ?? 6
+    batch = try c.decodeIfPresent(BatchConfig.self, forKey: .batch) ?? BatchConfig()
+    headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+    timeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .seconds(30)
+    retry = try c.decodeIfPresent(RetryConfig.self, forKey: .retry) ?? RetryConfig()
+  }
+}
+
+/// When a sink's open batch is sent: whichever limit is reached first.
+public struct BatchConfig: Sendable, Codable, Equatable {
+  public var maxEvents: Int = 1000
+  /// Uncompressed payload size.
+  public var maxBytes: ByteSize = ByteSize(bytes: 1 << 20)
+  public var maxAge: ConfigDuration = .seconds(1)
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case maxEvents = "max_events", maxBytes = "max_bytes", maxAge = "max_age"
+  }
+
+  public init() {}
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    maxEvents = try c.decodeIfPresent(Int.self, forKey: .maxEvents) ?? maxEvents
+    maxBytes = try c.decodeIfPresent(ByteSize.self, forKey: .maxBytes) ?? maxBytes
+    maxAge = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxAge) ?? maxAge
+  }
+}
+
+/// Exponential backoff with full jitter between attempts.
+public struct RetryConfig: Sendable, Codable, Equatable {
+  public var initialBackoff: ConfigDuration = .milliseconds(200)
+  public var maxBackoff: ConfigDuration = .seconds(30)
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case initialBackoff = "initial_backoff", maxBackoff = "max_backoff"
+  }
+
+  public init() {}
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    initialBackoff = try c.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff) ?? initialBackoff
+    maxBackoff = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? maxBackoff
+  }
+}
+
+/// The admin HTTP endpoint: `GET /metrics` (Prometheus text format) and `GET /healthz`.
+public struct AdminConfig: Sendable, Codable, Equatable {
+  /// `host:port`; loopback unless set otherwise. Port 0 picks a free port (logged at start).
+  public var address: String = "127.0.0.1:9464"
+  public var enabled: Bool = true
+
+  enum CodingKeys: String, CodingKey, CaseIterable { case address, enabled }
+
+  public init() {}
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    address = try c.decodeIfPresent(String.self, forKey: .address) ?? address
+    enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
+  }
+
+  /// The host and port parts of ``address``.
+  public func hostAndPort() throws(ConfigError) -> (String, Int) {
+    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+      (0...65535).contains(port)
+    else { throw ConfigError(path: "admin.address", message: "'\(address)' is not host:port") }
+    var host = String(address[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host.isEmpty ? "127.0.0.1" : host, port)
+  }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Yams
+
+/// A configuration problem, with where it is.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// Dotted path of the offending key, e.g. `sinks[0].url`; empty for the whole file.
+  public var path: String
+  public var message: String
+
+  public init(path: String, message: String) {
+    self.path = path
+    self.message = message
+  }
+
+  public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+}
+
+/// Reads, decodes and validates agent configuration.
+public enum ConfigLoader {
+  /// Loads a YAML file.
+  public static func load(path: String) throws(ConfigError) -> AgentConfig {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw ConfigError(path: "", message: "cannot read \(path): \((error as NSError).localizedDescription)")
+    }
+    return try parse(yaml: text)
+  }
+
+  /// Decodes and validates YAML text.
+  public static func parse(yaml: String) throws(ConfigError) -> AgentConfig {
+    let config: AgentConfig
+    do {
+      config = try YAMLDecoder().decode(AgentConfig.self, from: yaml)
+    } catch let error as DecodingError {
+      throw describe(error)
+    } catch let error as YamlError {
+      throw ConfigError(path: "", message: "not valid YAML: \(error)")
+    } catch {
+      throw ConfigError(path: "", message: "\(error)")
+    }
+    try validate(config)
+    return config
+  }
+
+  /// Checks what decoding cannot: names, references, ranges, URLs.
+  public static func validate(_ c: AgentConfig) throws(ConfigError) {
+    if c.sources.isEmpty { throw ConfigError(path: "sources", message: "at least one source is required") }
+    if c.sinks.isEmpty { throw ConfigError(path: "sinks", message: "at least one sink is required") }
+    var names = Set<String>()
+    for (i, s) in c.sources.enumerated() {
+      let at = "sources[\(i)]"
+      if s.name.isEmpty { throw ConfigError(path: "\(at).name", message: "must not be empty") }
+      if !names.insert(s.name).inserted {
+        throw ConfigError(path: "\(at).name", message: "duplicate source name '\(s.name)'")
+      }
+      if s.include.isEmpty { throw ConfigError(path: "\(at).include", message: "at least one pattern is required") }
+      if s.pollInterval.nanoseconds < 1_000_000 {
+        throw ConfigError(path: "\(at).poll_interval", message: "must be at least 1ms")
+      }
+      if s.maxLineBytes.bytes < 256 {
+        throw ConfigError(path: "\(at).max_line_bytes", message: "must be at least 256 bytes")
+      }
+    }
+    names.removeAll()
+    for (i, s) in c.sinks.enumerated() {
+      let at = "sinks[\(i)]"
+      if s.name.isEmpty { throw ConfigError(path: "\(at).name", message: "must not be empty") }
+      if !names.insert(s.name).inserted {
+        throw ConfigError(path: "\(at).name", message: "duplicate sink name '\(s.name)'")
+      }
+      switch s.type {
+      case .http:
+        guard let url = s.url else { throw ConfigError(path: "\(at).url", message: "required for an http sink") }
+        guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+          u.host != nil
+        else { throw ConfigError(path: "\(at).url", message: "'\(url)' is not an http:// or https:// URL") }
+      case .file:
+        if (s.path ?? "").isEmpty { throw ConfigError(path: "\(at).path", message: "required for a file sink") }
+      case .console:
+        break
+      }
+      if !(1...9).contains(s.compressionLevel) {
+        throw ConfigError(path: "\(at).compression_level", message: "must be 1 to 9")
+      }
+      if s.batch.maxEvents < 1 { throw ConfigError(path: "\(at).batch.max_events", message: "must be at least 1") }
+      if s.batch.maxBytes.bytes < 1024 {
+        throw ConfigError(path: "\(at).batch.max_bytes", message: "must be at least 1KiB")
+      }
+      if s.batch.maxAge.nanoseconds < 1_000_000 {
+        throw ConfigError(path: "\(at).batch.max_age", message: "must be at least 1ms")
+      }
+      if s.retry.initialBackoff.nanoseconds <= 0 || s.retry.maxBackoff < s.retry.initialBackoff {
+        throw ConfigError(path: "\(at).retry", message: "need 0 < initial_backoff <= max_backoff")
+      }
+    }
+    for (i, t) in c.pipeline.enumerated() where t.type == .redact {
+      for d in t.detectors ?? [] where !RedactTransform.knownDetectors.contains(d) {
+        throw ConfigError(
+          path: "pipeline[\(i)].detectors",
+          message: "unknown detector '\(d)' (known: \(RedactTransform.knownDetectors.joined(separator: ", ")))")
+      }
+    }
+    if c.admin.enabled { _ = try c.admin.hostAndPort() }
+    if c.dataDir.isEmpty { throw ConfigError(path: "data_dir", message: "must not be empty") }
+  }
+
+  static func describe(_ error: DecodingError) -> ConfigError {
+    func path(_ codingPath: [any CodingKey]) -> String {
+      var out = ""
+      for key in codingPath {
+        if let i = key.intValue {
+          out += "[\(i)]"
+        } else {
+          out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
+        }
+      }
+      return out
+    }
+    switch error {
+    case .keyNotFound(let key, let ctx):
+      return ConfigError(path: path(ctx.codingPath + [key]), message: "required key is missing")
+    case .typeMismatch(let type, let ctx):
+      return ConfigError(path: path(ctx.codingPath), message: "expected \(describe(type))")
+    case .valueNotFound(let type, let ctx):
+      return ConfigError(path: path(ctx.codingPath), message: "expected \(describe(type)), found nothing")
+    case .dataCorrupted(let ctx):
+      var message = ctx.debugDescription
+      if message.hasPrefix("Cannot initialize"), let last = ctx.codingPath.last {
+        message = "invalid value for '\(last.stringValue)'"
+      }
+      if let underlying = ctx.underlyingError { message += " (\(underlying))" }
+      return ConfigError(path: path(ctx.codingPath), message: message)
+    @unknown default:
+      return ConfigError(path: "", message: "\(error)")
+    }
+  }
+
+  static func describe(_ type: Any.Type) -> String {
+    switch type {
+    case is String.Type: "a string"
+    case is Int.Type: "an integer"
+    case is Bool.Type: "true or false"
+    case is Double.Type: "a number"
+    default:
+      if "\(type)".hasPrefix("Array") { "a list" } else if "\(type)".hasPrefix("Dictionary") { "a mapping" } else { "a mapping" }
+    }
+  }
+}
+
+extension ConfigDuration: Comparable {
+  public static func < (a: ConfigDuration, b: ConfigDuration) -> Bool { a.nanoseconds < b.nanoseconds }
+}

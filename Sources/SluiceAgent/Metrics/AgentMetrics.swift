@@ -1,0 +1,105 @@
+import CoreMetrics
+import Prometheus
+import SluiceCore
+
+/// The agent's own metrics, created once and registered in one Prometheus registry.
+///
+/// Labels come from bounded sets only: configured source, sink and rule names, the seven
+/// levels, and fixed reason words. Nothing taken from event content becomes a label.
+public final class AgentMetrics: Sendable {
+  public let registry: PrometheusCollectorRegistry
+  let factory: PrometheusMetricsFactory
+
+  public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    self.registry = registry
+    self.factory = PrometheusMetricsFactory(registry: registry)
+  }
+
+  func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+    CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+  }
+
+  func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+    CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
+  }
+
+  /// Per-source counters, looked up once per source.
+  public struct SourceCounters: Sendable {
+    public let linesRead: CoreMetrics.Counter
+    public let bytesRead: CoreMetrics.Counter
+    public let truncated: CoreMetrics.Counter
+    public let droppedEmpty: CoreMetrics.Counter
+    public let filesWatched: CoreMetrics.Gauge
+    public let readErrors: CoreMetrics.Counter
+  }
+
+  public func source(_ name: String) -> SourceCounters {
+    SourceCounters(
+      linesRead: counter("sluice_source_lines_total", [("source", name)]),
+      bytesRead: counter("sluice_source_bytes_total", [("source", name)]),
+      truncated: counter("sluice_source_lines_truncated_total", [("source", name)]),
+      droppedEmpty: counter("sluice_events_dropped_total", [("source", name), ("reason", "empty_line")]),
+      filesWatched: gauge("sluice_source_files_watched", [("source", name)]),
+      readErrors: counter("sluice_source_read_errors_total", [("source", name)]))
+  }
+
+  /// Per-source event accounting done by the pipeline.
+  public struct PipelineCounters: Sendable {
+    /// Indexed by `LogLevel.rawValue`; the last entry is "unknown".
+    public let byLevel: [CoreMetrics.Counter]
+    public let errors: CoreMetrics.Counter
+    public let wrapped: [Event.WrapReason: CoreMetrics.Counter]
+    public let utf8Repaired: CoreMetrics.Counter
+  }
+
+  public func pipeline(source: String) -> PipelineCounters {
+    var byLevel = LogLevel.allCases.map {
+      counter("sluice_log_events_total", [("source", source), ("level", $0.name)])
+    }
+    byLevel.append(counter("sluice_log_events_total", [("source", source), ("level", "unknown")]))
+    var wrapped: [Event.WrapReason: CoreMetrics.Counter] = [:]
+    for r in [Event.WrapReason.notJSON, .notObject, .invalidJSON] {
+      wrapped[r] = counter("sluice_parse_wrapped_total", [("source", source), ("reason", r.rawValue)])
+    }
+    return PipelineCounters(
+      byLevel: byLevel,
+      errors: counter("sluice_log_errors_total", [("source", source)]),
+      wrapped: wrapped,
+      utf8Repaired: counter("sluice_invalid_utf8_repaired_total", [("source", source)]))
+  }
+
+  public func redactions(rule: String) -> CoreMetrics.Counter {
+    counter("sluice_redactions_total", [("rule", rule)])
+  }
+
+  /// Per-sink delivery accounting.
+  public struct SinkCounters: Sendable {
+    public let eventsSent: CoreMetrics.Counter
+    public let batchesSent: CoreMetrics.Counter
+    public let bytesSent: CoreMetrics.Counter
+    public let payloadBytes: CoreMetrics.Counter
+    public let retries: CoreMetrics.Counter
+    public let deadLettered: CoreMetrics.Counter
+    public let sendErrors: CoreMetrics.Counter
+    public let unsentAtShutdown: CoreMetrics.Counter
+  }
+
+  public func sink(_ name: String) -> SinkCounters {
+    SinkCounters(
+      eventsSent: counter("sluice_sink_events_total", [("sink", name)]),
+      batchesSent: counter("sluice_sink_batches_total", [("sink", name)]),
+      bytesSent: counter("sluice_sink_bytes_total", [("sink", name)]),
+      payloadBytes: counter("sluice_sink_payload_bytes_total", [("sink", name)]),
+      retries: counter("sluice_sink_retries_total", [("sink", name)]),
+      deadLettered: counter("sluice_events_dead_lettered_total", [("sink", name)]),
+      sendErrors: counter("sluice_sink_send_errors_total", [("sink", name)]),
+      unsentAtShutdown: counter("sluice_sink_unsent_at_shutdown_total", [("sink", name)]))
+  }
+
+  /// The Prometheus text exposition of every metric.
+  public func exposition() -> [UInt8] {
+    var out: [UInt8] = []
+    registry.emit(into: &out)
+    return out
+  }
+}

@@ -1,0 +1,142 @@
+import AsyncAlgorithms
+import CoreMetrics
+import Logging
+import SluiceCore
+
+/// Applies the pipeline steps to every line and fills one batch per sink.
+///
+/// One processor task owns all mutable state here (the reused ``Event``, redactor buffers,
+/// open batches), so per-line work takes no locks and, once buffers have grown, makes no
+/// allocations. Metrics are tallied per chunk and added to the counters once per chunk.
+final class Processor {
+  enum Step {
+    case parse
+    case redact(index: Int)
+    case metrics
+  }
+
+  let steps: [Step]
+  let scanner = JSONScanner()
+  var redactors: [Redactor]
+  let redactionCounters: [[CoreMetrics.Counter]]
+  let pipelineCounters: [AgentMetrics.PipelineCounters]
+  let sinkInputs: [AsyncChannel<Batch>]
+  let ackTracker: AckTracker
+  let logger: Logger
+  var batches: [OpenBatch]
+  var event = Event()
+  var nextSequence: UInt64 = 1
+  private var sealed: [(Int, Batch)] = []
+  private var warnedInvalidJSON = false
+
+  init(
+    config: AgentConfig, metrics: AgentMetrics, sinkInputs: [AsyncChannel<Batch>], ackTracker: AckTracker,
+    logger: Logger
+  ) {
+    var steps: [Step] = []
+    var redactors: [Redactor] = []
+    var redactionCounters: [[CoreMetrics.Counter]] = []
+    for t in config.pipeline {
+      switch t.type {
+      case .parse: steps.append(.parse)
+      case .metrics: steps.append(.metrics)
+      case .redact:
+        let r = RedactTransform.makeRedactor(t)
+        steps.append(.redact(index: redactors.count))
+        redactionCounters.append(r.detectors.map { metrics.redactions(rule: $0.name) })
+        redactors.append(r)
+      }
+    }
+    self.steps = steps
+    self.redactors = redactors
+    self.redactionCounters = redactionCounters
+    self.pipelineCounters = config.sources.map { metrics.pipeline(source: $0.name) }
+    self.sinkInputs = sinkInputs
+    self.ackTracker = ackTracker
+    self.logger = logger
+    self.batches = config.sinks.map { OpenBatch(limits: $0.batch) }
+  }
+
+  /// Consumes `input` until it finishes, then seals and hands on every open batch and
+  /// finishes the sinks' inputs.
+  func run(input: AsyncChannel<PipelineInput>) async {
+    for await item in input {
+      switch item {
+      case .chunk(let chunk): await process(chunk)
+      case .tick: await flushDue(now: .now)
+      }
+    }
+    for k in batches.indices where batches[k].eventCount > 0 || (batches[k].throughChunk ?? 0) > batches[k].sentThrough {
+      await sinkInputs[k].send(batches[k].seal())
+    }
+    for s in sinkInputs { s.finish() }
+  }
+
+  func flushDue(now: ContinuousClock.Instant) async {
+    for k in batches.indices where batches[k].isDue(now: now) {
+      await sinkInputs[k].send(batches[k].seal())
+    }
+  }
+
+  func process(_ chunk: SourceChunk) async {
+    let sequence = nextSequence
+    nextSequence += 1
+    ackTracker.register(sequence: sequence, chunk: chunk)
+    var levelCounts = [Int](repeating: 0, count: LogLevel.allCases.count + 1)
+    var errors = 0
+    var wrapped: [Event.WrapReason: Int] = [:]
+    var repaired = 0
+
+    chunk.forEachLine { line, truncated in
+      event.load(line)
+      for step in steps {
+        switch step {
+        case .parse:
+          let (outcome, error) = event.parse(using: scanner)
+          if case .wrapped(let reason) = outcome {
+            wrapped[reason, default: 0] += 1
+            if reason == .invalidJSON && !warnedInvalidJSON, let error {
+              warnedInvalidJSON = true
+              logger.warning(
+                "line looks like JSON but is not; shipping it as a message (counted in sluice_parse_wrapped_total)",
+                metadata: ["path": "\(chunk.path)", "error": "\(error)"])
+            }
+          }
+          if truncated { event.appendMember(key: "_truncated", jsonValue: "true", scanner: scanner) }
+        case .redact(let index):
+          redactors[index].redact(&event, scanner: scanner)
+        case .metrics:
+          if let level = event.level {
+            levelCounts[Int(level.rawValue)] += 1
+            if level.isError { errors += 1 }
+          } else {
+            levelCounts[LogLevel.allCases.count] += 1
+          }
+        }
+      }
+      if !event.isStructured {
+        repaired += event.wrapAsMessage(scanner: scanner)
+        if truncated { event.appendMember(key: "_truncated", jsonValue: "true", scanner: scanner) }
+      }
+      // A batch sealed mid-chunk carries only the acknowledgement of earlier chunks
+      // (set when they finished); this chunk's comes with a later batch.
+      for k in batches.indices where batches[k].append(event.bytes) {
+        sealed.append((k, batches[k].seal()))
+      }
+    }
+    for k in batches.indices { batches[k].throughChunk = sequence }
+
+    let counters = pipelineCounters[chunk.sourceIndex]
+    for (i, n) in levelCounts.enumerated() where n > 0 { counters.byLevel[i].increment(by: n) }
+    if errors > 0 { counters.errors.increment(by: errors) }
+    for (reason, n) in wrapped { counters.wrapped[reason]?.increment(by: n) }
+    if repaired > 0 { counters.utf8Repaired.increment(by: repaired) }
+    for r in redactors.indices {
+      for (rule, n) in redactors[r].takeCounts().enumerated() where n > 0 {
+        redactionCounters[r][rule].increment(by: n)
+      }
+    }
+    for (k, batch) in sealed { await sinkInputs[k].send(batch) }
+    sealed.removeAll(keepingCapacity: true)
+  }
+}

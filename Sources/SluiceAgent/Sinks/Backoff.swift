@@ -1,0 +1,15 @@
+/// Exponential backoff with full jitter: attempt n waits a uniformly random time in
+/// `[0, min(cap, base · 2ⁿ)]`. A server's `Retry-After` replaces the draw, capped by `cap`.
+struct Backoff {
+  let base: Duration
+  let cap: Duration
+
+  func delay(attempt: Int, retryAfter: Duration?) -> Duration {
+    if let retryAfter { return min(retryAfter, cap) }
+    let exp = min(attempt, 30)
+    let ceiling = min(cap, base * (1 << exp))
+    let ns = ceiling.nanosecondsClamped
+    guard ns > 0 else { return .zero }
+    return .nanoseconds(Int64.random(in: 0...ns))
+  }
+}

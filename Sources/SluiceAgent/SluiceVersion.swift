@@ -1,0 +1,4 @@
+/// The agent's version string.
+public enum SluiceVersion {
+  public static let string = "0.1.0"
+}

@@ -1,0 +1,44 @@
+import AsyncAlgorithms
+import Logging
+
+/// What flows from sources (and the batch timer) into the pipeline.
+public enum PipelineInput: Sendable {
+  case chunk(SourceChunk)
+  /// Time passed: flush batches that reached their maximum age.
+  case tick
+}
+
+/// Runs a ``FileTailer`` for one `type: file` source and feeds its chunks to the pipeline.
+///
+/// Sending suspends while the pipeline is busy, so a slow sink slows reading (backpressure)
+/// instead of filling memory. When ``StopSignal`` is set the source makes one last pass to
+/// the current end of every file, so lines written before shutdown are not left behind.
+struct FileSource {
+  let index: Int
+  let config: SourceConfig
+  let counters: AgentMetrics.SourceCounters
+  let logger: Logger
+
+  func run(resumeOffsets: [FileIdentity: UInt64], output: AsyncChannel<PipelineInput>, stop: StopSignal) async {
+    let tailer = FileTailer(
+      sourceIndex: index, config: config, resumeOffsets: resumeOffsets, counters: counters, logger: logger)
+    while true {
+      let stopping = stop.isStopped
+      tailer.discover()
+      var gotData = false
+      // Read until caught up, so a stop request still drains everything written before it.
+      while true {
+        let chunks = tailer.poll()
+        if chunks.isEmpty { break }
+        gotData = true
+        for chunk in chunks {
+          counters.linesRead.increment(by: chunk.lineCount)
+          await output.send(.chunk(chunk))
+        }
+        if !stopping { break }
+      }
+      if stopping { return }
+      if !gotData { await stop.sleep(for: config.pollInterval.duration) }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/// Appends JSON text to a byte buffer: escaped strings, numbers and literals.
+///
+/// Every function appends to a caller-owned `[UInt8]`, so a writer that reuses its buffer
+/// allocates nothing per call once the buffer has grown.
+public enum JSONWriter {
+  /// The escape for each ASCII byte that needs one (0 = none).
+  @usableFromInline
+  static let escapeTable: [UInt8] = {
+    var t = [UInt8](repeating: 0, count: 128)
+    for c in 0..<0x20 { t[c] = UInt8(ascii: "u") }
+    t[0x08] = UInt8(ascii: "b")
+    t[0x09] = UInt8(ascii: "t")
+    t[0x0A] = UInt8(ascii: "n")
+    t[0x0C] = UInt8(ascii: "f")
+    t[0x0D] = UInt8(ascii: "r")
+    t[0x22] = UInt8(ascii: "\"")
+    t[0x5C] = UInt8(ascii: "\\")
+    return t
+  }()
+
+  @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+  /// U+FFFD REPLACEMENT CHARACTER in UTF-8.
+  public static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]
+
+  /// Appends `value` as a quoted, escaped JSON string.
+  @inlinable
+  public static func appendString(_ value: String, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    appendStringContent(value, to: &out)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// Appends the escaped content of `value`, without quotes.
+  @inlinable
+  public static func appendStringContent(_ value: String, to out: inout [UInt8]) {
+    var value = value
+    value.withUTF8 { buf in
+      _ = appendStringContent(UnsafeRawBufferPointer(buf), to: &out)
+    }
+  }
+
+  /// Appends `bytes` as the escaped content of a JSON string, without quotes.
+  ///
+  /// Ill-formed UTF-8 is replaced by U+FFFD, one replacement per maximal ill-formed
+  /// subpart start byte, so the output is always valid JSON and valid UTF-8.
+  /// - Returns: the number of replacements made.
+  @discardableResult
+  public static func appendStringContent(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8])
+    -> Int
+  {
+    guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+    let n = bytes.count
+    var replaced = 0
+    var runStart = 0
+    var i = 0
+    out.reserveCapacity(out.count + n + 2)
+    while i < n {
+      let c = base[i]
+      if c < 0x80 {
+        let e = escapeTable[Int(c)]
+        if e == 0 {
+          i += 1
+          continue
+        }
+        if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+        out.append(UInt8(ascii: "\\"))
+        out.append(e)
+        if e == UInt8(ascii: "u") {
+          out.append(UInt8(ascii: "0"))
+          out.append(UInt8(ascii: "0"))
+          out.append(hexDigits[Int(c >> 4)])
+          out.append(hexDigits[Int(c & 0xF)])
+        }
+        i += 1
+        runStart = i
+        continue
+      }
+      let len = UTF8Validation.sequenceLength(base, n, i)
+      if len > 0 {
+        i += len
+        continue
+      }
+      if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+      out.append(contentsOf: replacementCharacter)
+      replaced += 1
+      i += 1
+      // Skip the continuation bytes that belonged to the broken sequence.
+      while i < n && base[i] & 0xC0 == 0x80 { i += 1 }
+      runStart = i
+    }
+    if runStart < n { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
+    return replaced
+  }
+
+  /// Appends a signed integer in decimal.
+  @inlinable
+  public static func appendInt(_ value: Int64, to out: inout [UInt8]) {
+    if value < 0 {
+      out.append(UInt8(ascii: "-"))
+      appendUInt(value.magnitude, to: &out)
+    } else {
+      appendUInt(UInt64(value), to: &out)
+    }
+  }
+
+  /// Appends an unsigned integer in decimal.
+  @inlinable
+  public static func appendUInt(_ value: UInt64, to out: inout [UInt8]) {
+    if value < 10 {
+      out.append(UInt8(ascii: "0") &+ UInt8(value))
+      return
+    }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+    var v = value
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buf in
+      while v > 0 {
+        buf[23 - count] = UInt8(ascii: "0") &+ UInt8(v % 10)
+        v /= 10
+        count += 1
+      }
+      out.append(contentsOf: buf[(24 - count)...])
+    }
+  }
+
+  /// Appends a floating point number. Non-finite values, which JSON cannot represent as
+  /// numbers, are written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`.
+  public static func appendDouble(_ value: Double, to out: inout [UInt8]) {
+    if !value.isFinite {
+      let text: StaticString = value.isNaN ? "\"NaN\"" : (value < 0 ? "\"-Infinity\"" : "\"Infinity\"")
+      appendRaw(text, to: &out)
+      return
+    }
+    if value == value.rounded(.towardZero) && abs(value) < 1e15 {
+      // Integral values: "3.0" rather than "3" keeps the type visible to readers.
+      appendInt(Int64(value), to: &out)
+      out.append(UInt8(ascii: "."))
+      out.append(UInt8(ascii: "0"))
+      return
+    }
+    var text = value.description  // shortest round-trip form; fits the small-string buffer
+    text.withUTF8 { out.append(contentsOf: $0) }
+  }
+
+  /// Appends `true` or `false`.
+  @inlinable
+  public static func appendBool(_ value: Bool, to out: inout [UInt8]) {
+    appendRaw(value ? "true" : "false", to: &out)
+  }
+
+  /// Appends ASCII text verbatim.
+  @inlinable
+  public static func appendRaw(_ text: StaticString, to out: inout [UInt8]) {
+    out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+}

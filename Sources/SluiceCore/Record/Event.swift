@@ -1,0 +1,152 @@
+/// One log event on its way through a pipeline, kept as UTF-8 bytes.
+///
+/// An event starts as a raw line (``isStructured`` is false). ``parse(using:)`` turns it
+/// into a JSON object: the line itself when it is one, otherwise `{"message": <line>}`.
+/// Structured events carry the ``JSONToken`` tape of their bytes, so field lookups and
+/// rewrites never re-parse or build trees.
+///
+/// An `Event` is meant to be reused: ``load(_:)`` replaces its content while keeping the
+/// capacity of its buffers, so a pipeline that holds one event allocates nothing per line.
+public struct Event: Sendable {
+  /// The event's bytes: the raw line, or a JSON object once structured. No trailing newline.
+  public private(set) var bytes: [UInt8] = []
+  /// The tape of ``bytes``; meaningful only when ``isStructured``.
+  public private(set) var tape: [JSONToken] = []
+  /// Whether ``bytes`` is a JSON object described by ``tape``.
+  public private(set) var isStructured = false
+  private var spare: [UInt8] = []
+
+  public init() {}
+
+  /// Creates a structured or raw event from text (for tests and tools).
+  public init(_ text: String, scanner: JSONScanner = JSONScanner()) {
+    var text = text
+    text.withUTF8 { load(UnsafeRawBufferPointer($0)) }
+    _ = parse(using: scanner)
+  }
+
+  /// Why a line did not become a structured event as it was.
+  public enum ParseOutcome: Sendable, Equatable {
+    /// The line was a JSON object.
+    case object
+    /// The line was wrapped as `{"message": <line>}`.
+    case wrapped(reason: WrapReason)
+  }
+
+  /// Why a line was wrapped rather than parsed.
+  public enum WrapReason: String, Sendable {
+    /// Not JSON (the most common case: plain-text logs).
+    case notJSON = "not_json"
+    /// Valid JSON, but not an object (a bare string, number or array).
+    case notObject = "not_object"
+    /// Looked like JSON (started with `{`) but did not scan; see the error.
+    case invalidJSON = "invalid_json"
+  }
+
+  /// Replaces the content with a raw line.
+  public mutating func load(_ line: UnsafeRawBufferPointer) {
+    bytes.removeAll(keepingCapacity: true)
+    bytes.append(contentsOf: line)
+    isStructured = false
+  }
+
+  /// Makes the event structured: keeps a JSON object line as it is, wraps anything else.
+  /// - Returns: what happened, and the scan error for invalid JSON.
+  @discardableResult
+  public mutating func parse(using scanner: JSONScanner) -> (ParseOutcome, JSONScanError?) {
+    if isStructured { return (.object, nil) }
+    do {
+      try scanner.scan(bytes, into: &tape)
+      if tape.first?.kind == .objectStart {
+        isStructured = true
+        return (.object, nil)
+      }
+      wrapAsMessage(scanner: scanner)
+      return (.wrapped(reason: .notObject), nil)
+    } catch {
+      let looksLikeObject = bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: "{")
+      wrapAsMessage(scanner: scanner)
+      return (.wrapped(reason: looksLikeObject ? .invalidJSON : .notJSON), error)
+    }
+  }
+
+  /// Replaces the bytes with `{"message": <the raw line>}`, repairing invalid UTF-8.
+  /// - Returns: the number of invalid UTF-8 sequences replaced by U+FFFD.
+  @discardableResult
+  public mutating func wrapAsMessage(scanner: JSONScanner = JSONScanner()) -> Int {
+    spare.removeAll(keepingCapacity: true)
+    JSONWriter.appendRaw("{\"message\":\"", to: &spare)
+    let repaired = bytes.withUnsafeBytes { JSONWriter.appendStringContent($0, to: &spare) }
+    JSONWriter.appendRaw("\"}", to: &spare)
+    swap(&bytes, &spare)
+    // Our own output always scans; a failure here would be a writer bug.
+    try? scanner.scan(bytes, into: &tape)
+    isStructured = true
+    return repaired
+  }
+
+  /// Replaces the bytes of a structured event with a rewritten JSON object, built by
+  /// `write` into a reused buffer, and rescans it.
+  public mutating func rewrite(
+    scanner: JSONScanner, _ write: (_ old: [UInt8], _ tape: [JSONToken], _ out: inout [UInt8]) -> Void
+  ) throws(JSONScanError) {
+    spare.removeAll(keepingCapacity: true)
+    write(bytes, tape, &spare)
+    swap(&bytes, &spare)
+    if isStructured { try scanner.scan(bytes, into: &tape) }
+  }
+
+  /// Appends a member to a structured event's top-level object. `jsonValue` must be one
+  /// valid JSON value (it is written verbatim).
+  public mutating func appendMember(key: String, jsonValue: StaticString, scanner: JSONScanner = JSONScanner()) {
+    guard isStructured, let close = tape.last, close.kind == .objectEnd else { return }
+    let isEmpty = tape.count == 2
+    try? rewrite(scanner: scanner) { old, _, out in
+      out.append(contentsOf: old[0..<Int(close.start)])
+      if !isEmpty { out.append(UInt8(ascii: ",")) }
+      JSONWriter.appendString(key, to: &out)
+      out.append(UInt8(ascii: ":"))
+      JSONWriter.appendRaw(jsonValue, to: &out)
+      out.append(contentsOf: old[Int(close.start)...])
+    }
+  }
+
+  /// The tape index of the first of `keys` present at top level (or as a dotted path).
+  public func valueIndex(forAnyOf keys: [String]) -> Int? {
+    guard isStructured else { return nil }
+    return bytes.withUnsafeBytes { raw in
+      for key in keys {
+        if let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: raw) { return i }
+      }
+      return nil
+    }
+  }
+
+  /// The value at a tape index as a tree.
+  public func value(at index: Int) -> JSONValue {
+    bytes.withUnsafeBytes { JSONValue.build(at: index, tape: tape, bytes: $0) }
+  }
+
+  /// The value of a top-level key or dotted path, as a tree.
+  public func value(forKey key: String) -> JSONValue? {
+    valueIndex(forAnyOf: [key]).map { value(at: $0) }
+  }
+
+  /// The event's severity, read from the level field of any schema Sluice knows.
+  public var level: LogLevel? {
+    guard isStructured else { return nil }
+    if let i = valueIndex(forAnyOf: SchemaKeys.level), tape[i].kind == .string {
+      let r = tape[i].range
+      return bytes.withUnsafeBytes { LogLevel.parse(UnsafeRawBufferPointer(rebasing: $0[r])) }
+    }
+    if let i = valueIndex(forAnyOf: SchemaKeys.severityNumber), tape[i].kind == .number {
+      let r = tape[i].range
+      let n = bytes.withUnsafeBytes { Int(String(decoding: $0[r], as: UTF8.self)) }
+      return n.flatMap(LogLevel.fromOTelSeverity)
+    }
+    return nil
+  }
+
+  /// The bytes as a string (for tests and diagnostics).
+  public var text: String { String(decoding: bytes, as: UTF8.self) }
+}

@@ -1,0 +1,73 @@
+/// Severity of a log event, ordered from least to most severe.
+///
+/// The seven levels are swift-log's. ``parse(_:)`` maps the spellings other loggers use
+/// (`warn`, `err`, `fatal`, `panic`, syslog names, OpenTelemetry severity text) onto them.
+public enum LogLevel: UInt8, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+  case trace, debug, info, notice, warning, error, critical
+
+  public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+
+  /// The canonical lower-case name, as SluiceLog writes it.
+  public var name: String {
+    switch self {
+    case .trace: "trace"
+    case .debug: "debug"
+    case .info: "info"
+    case .notice: "notice"
+    case .warning: "warning"
+    case .error: "error"
+    case .critical: "critical"
+    }
+  }
+
+  public var description: String { name }
+
+  /// Whether this level counts as an error (error or critical).
+  @inlinable public var isError: Bool { self >= .error }
+
+  /// Parses a level name, case-insensitively, from its UTF-8 bytes.
+  public static func parse(_ bytes: UnsafeRawBufferPointer) -> LogLevel? {
+    // Longest accepted spelling is "information"/"emergency" (11 bytes).
+    guard bytes.count >= 1, bytes.count <= 11 else { return nil }
+    var lower: (UInt64, UInt64) = (0, 0)
+    return withUnsafeMutableBytes(of: &lower) { buf -> LogLevel? in
+      for (k, c) in bytes.enumerated() {
+        buf[k] = (c >= 65 && c <= 90) ? c | 0x20 : c
+      }
+      let word = UnsafeRawBufferPointer(rebasing: buf[0..<bytes.count])
+      for (spelling, level) in spellings where spelling.count == word.count {
+        if spelling.elementsEqual(word) { return level }
+      }
+      return nil
+    }
+  }
+
+  /// Parses a level name, case-insensitively.
+  public static func parse(_ text: String) -> LogLevel? {
+    var text = text
+    return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// Maps an OpenTelemetry severity number (1–24) onto a level.
+  public static func fromOTelSeverity(_ number: Int) -> LogLevel? {
+    switch number {
+    case 1...4: .trace
+    case 5...8: .debug
+    case 9...10: .info
+    case 11...12: .notice
+    case 13...16: .warning
+    case 17...20: .error
+    case 21...24: .critical
+    default: nil
+    }
+  }
+
+  static let spellings: [([UInt8], LogLevel)] = ([
+    ("info", .info), ("error", .error), ("debug", .debug), ("warn", .warning), ("warning", .warning),
+    ("trace", .trace), ("notice", .notice), ("critical", .critical), ("fatal", .critical),
+    ("err", .error), ("crit", .critical), ("panic", .critical), ("alert", .critical),
+    ("emerg", .critical), ("emergency", .critical), ("information", .info), ("dbg", .debug),
+    ("trc", .trace), ("inf", .info), ("wrn", .warning), ("eror", .error), ("severe", .error),
+    ("fine", .debug), ("finer", .trace), ("finest", .trace), ("verbose", .trace),
+  ] as [(String, LogLevel)]).map { (Array($0.0.utf8), $0.1) }
+}

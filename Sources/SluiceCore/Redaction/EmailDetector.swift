@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Detects email addresses: `local@domain.tld`.
+///
+/// The local part is the common subset of RFC 5322's dot-atom (`A–Z a–z 0–9 . _ % + -`);
+/// the domain needs at least two labels of letters, digits and hyphens, and a top-level
+/// label of two or more letters. Quoted local parts and IP-literal domains are not matched.
+public struct EmailDetector: Detector {
+  public let name = "email"
+
+  public init() {}
+
+  static let local: [Bool] = charClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+  static let domain: [Bool] = charClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+
+  static func charClass(_ chars: String) -> [Bool] {
+    var t = [Bool](repeating: false, count: 256)
+    for c in chars.utf8 { t[Int(c)] = true }
+    return t
+  }
+
+  public func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
+    guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+    let n = text.count
+    var i = 0
+    Self.local.withUnsafeBufferPointer { local in
+      Self.domain.withUnsafeBufferPointer { domain in
+        while i < n, let hit = memchr(base + i, 0x40, n - i) {
+          let at = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+          if let range = Self.match(base, n, at, local, domain) {
+            matches.append(DetectorMatch(range: range, rule: rule))
+            i = range.upperBound
+          } else {
+            i = at + 1
+          }
+        }
+      }
+    }
+  }
+
+  @inline(__always)
+  static func match(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ at: Int, _ local: UnsafeBufferPointer<Bool>,
+    _ domain: UnsafeBufferPointer<Bool>
+  ) -> Range<Int>? {
+    var s = at
+    while s > 0 && local[Int(p[s - 1])] { s -= 1 }
+    while s < at && p[s] == UInt8(ascii: ".") { s += 1 }
+    guard s < at else { return nil }
+    var e = at + 1
+    while e < n && domain[Int(p[e])] { e += 1 }
+    while e > at + 1 && (p[e - 1] == UInt8(ascii: ".") || p[e - 1] == UInt8(ascii: "-")) { e -= 1 }
+    // Validate labels: non-empty, not starting with '-', last one alphabetic and 2+ long.
+    var labels = 0
+    var labelStart = at + 1
+    var k = at + 1
+    while k <= e {
+      if k == e || p[k] == UInt8(ascii: ".") {
+        let len = k - labelStart
+        if len == 0 || p[labelStart] == UInt8(ascii: "-") { return nil }
+        labels += 1
+        if k == e {
+          guard len >= 2 else { return nil }
+          for j in labelStart..<k where !isLetter(p[j]) { return nil }
+        }
+        labelStart = k + 1
+      }
+      k += 1
+    }
+    return labels >= 2 ? s..<e : nil
+  }
+
+  @inline(__always)
+  static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
+}
