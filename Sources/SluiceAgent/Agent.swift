@@ -29,7 +29,8 @@ public final class Agent: Service {
     let ack = AckTracker(sinkCount: config.sinks.count, sourceNames: config.sources.map(\.name), store: store)
     let stop = StopSignal()
     let deadline = ShutdownDeadline()
-    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    let httpClient = HTTPClient(
+      eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
     let config = self.config
     let logger = self.logger
@@ -76,7 +77,7 @@ public final class Agent: Service {
         }
         group.addTask {
           // Checkpoints are written on an interval and once more at the end.
-          while !stop.isStopped {
+          while !stop.isStopped && !Task.isCancelled {
             await stop.sleep(for: .seconds(2))
             Self.save(store, logger)
           }
@@ -88,9 +89,9 @@ public final class Agent: Service {
             producers.addTask { await source.run(resumeOffsets: resume, output: input, stop: stop) }
           }
           producers.addTask {
-            while !stop.isStopped {
+            while !stop.isStopped && !Task.isCancelled {
               await stop.sleep(for: tick)
-              if !stop.isStopped { await input.send(.tick) }
+              if !stop.isStopped && !Task.isCancelled { await input.send(.tick) }
             }
           }
         }

@@ -144,7 +144,13 @@ public enum ConfigLoader {
     case is Bool.Type: "true or false"
     case is Double.Type: "a number"
     default:
-      if "\(type)".hasPrefix("Array") { "a list" } else if "\(type)".hasPrefix("Dictionary") { "a mapping" } else { "a mapping" }
+      if "\(type)".hasPrefix("Array") {
+        "a list"
+      } else if "\(type)".hasPrefix("Dictionary") {
+        "a mapping"
+      } else {
+        "a mapping"
+      }
     }
   }
 }

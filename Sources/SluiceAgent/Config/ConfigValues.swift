@@ -109,7 +109,9 @@ extension Decoder {
     let c = try container(keyedBy: AnyCodingKey.self)
     let names = K.allCases.map(\.stringValue)
     for key in c.allKeys where !names.contains(key.stringValue) {
-      let hint = names.first { $0.lowercased() == key.stringValue.lowercased().replacingOccurrences(of: "-", with: "_") }
+      let hint = names.first {
+        $0.lowercased() == key.stringValue.lowercased().replacingOccurrences(of: "-", with: "_")
+      }
       throw DecodingError.dataCorrupted(
         .init(
           codingPath: codingPath + [key],

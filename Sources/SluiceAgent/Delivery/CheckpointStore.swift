@@ -36,8 +36,14 @@ public final class CheckpointStore: Sendable {
     url = directory.appendingPathComponent("checkpoints.json")
     var entries: [String: Entry] = [:]
     if let data = try? Data(contentsOf: url) {
-      let decoded = try JSONDecoder().decode(FileFormat.self, from: data)
-      for e in decoded.files { entries[Self.key(e.source, e.identity)] = e }
+      do {
+        let decoded = try JSONDecoder().decode(FileFormat.self, from: data)
+        for e in decoded.files { entries[Self.key(e.source, e.identity)] = e }
+      } catch {
+        throw CheckpointError(
+          message: "cannot read checkpoints file \(url.path) (\(error)); the agent will not guess read "
+            + "positions: repair the file, or move it aside to start over (files are then read per read_from)")
+      }
     }
     state = Mutex((entries, false))
   }
@@ -121,4 +127,10 @@ public final class CheckpointStore: Sendable {
       close(dfd)
     }
   }
+}
+
+/// The checkpoint file exists but cannot be used.
+public struct CheckpointError: Error, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
 }

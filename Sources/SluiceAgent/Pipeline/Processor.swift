@@ -66,7 +66,8 @@ final class Processor {
       case .tick: await flushDue(now: .now)
       }
     }
-    for k in batches.indices where batches[k].eventCount > 0 || (batches[k].throughChunk ?? 0) > batches[k].sentThrough {
+    for k in batches.indices where batches[k].eventCount > 0 || (batches[k].throughChunk ?? 0) > batches[k].sentThrough
+    {
       await sinkInputs[k].send(batches[k].seal())
     }
     for s in sinkInputs { s.finish() }

@@ -35,7 +35,8 @@ struct HTTPTransport: SinkTransport {
       for try await var part in response.body {
         if excerpt.readableBytes < 1024 { excerpt.writeBuffer(&part) }
       }
-      let text = String(buffer: excerpt.getSlice(at: excerpt.readerIndex, length: min(excerpt.readableBytes, 1024)) ?? ByteBuffer())
+      let text = String(
+        buffer: excerpt.getSlice(at: excerpt.readerIndex, length: min(excerpt.readableBytes, 1024)) ?? ByteBuffer())
       return Self.classify(status: status, headers: response.headers, excerpt: text)
     } catch {
       return .retryable(reason: "transport: \(Self.describe(error))", retryAfter: nil)

@@ -54,7 +54,7 @@ final class SinkRunner {
     let body = compressor?.compress(batch.payload) ?? batch.payload
     var attempt = 0
     while true {
-      if shutdown.expired { return false }
+      if shutdown.expired || Task.isCancelled { return false }
       let outcome = await transport.send(body: body)
       switch outcome {
       case .delivered:
@@ -62,7 +62,9 @@ final class SinkRunner {
         counters.batchesSent.increment()
         counters.bytesSent.increment(by: body.count)
         counters.payloadBytes.increment(by: batch.payload.count)
-        if attempt > 0 { logger.info("sink recovered", metadata: ["sink": "\(config.name)", "attempts": "\(attempt + 1)"]) }
+        if attempt > 0 {
+          logger.info("sink recovered", metadata: ["sink": "\(config.name)", "attempts": "\(attempt + 1)"])
+        }
         return true
       case .rejected(let status, let reason, let excerpt):
         counters.sendErrors.increment()

@@ -22,7 +22,8 @@ struct FileSource {
   func run(resumeOffsets: [FileIdentity: UInt64], output: AsyncChannel<PipelineInput>, stop: StopSignal) async {
     let tailer = FileTailer(
       sourceIndex: index, config: config, resumeOffsets: resumeOffsets, counters: counters, logger: logger)
-    while true {
+    // Cancellation (the service group failing) ends the loop at once, without a final pass.
+    while !Task.isCancelled {
       let stopping = stop.isStopped
       tailer.discover()
       var gotData = false
@@ -35,7 +36,7 @@ struct FileSource {
           counters.linesRead.increment(by: chunk.lineCount)
           await output.send(.chunk(chunk))
         }
-        if !stopping { break }
+        if !stopping || Task.isCancelled { break }
       }
       if stopping { return }
       if !gotData { await stop.sleep(for: config.pollInterval.duration) }

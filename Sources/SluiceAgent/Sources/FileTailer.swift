@@ -44,7 +44,8 @@ final class FileTailer {
   private var firstDiscovery = true
 
   init(
-    sourceIndex: Int, config: SourceConfig, resumeOffsets: [FileIdentity: UInt64], counters: AgentMetrics.SourceCounters,
+    sourceIndex: Int, config: SourceConfig, resumeOffsets: [FileIdentity: UInt64],
+    counters: AgentMetrics.SourceCounters,
     logger: Logger, rotateWait: Duration = .seconds(5)
   ) {
     self.sourceIndex = sourceIndex

@@ -45,7 +45,8 @@ public final class StopSignal: Sendable {
     }
   }
 
-  /// Sleeps for `duration`, returning early if the latch is set.
+  /// Sleeps for `duration`, returning early if the latch is set or the task is cancelled
+  /// (callers looping on this must check `Task.isCancelled` too).
   public func sleep(for duration: Duration) async {
     if isStopped { return }
     await withTaskGroup(of: Void.self) { group in

@@ -29,7 +29,9 @@ public struct JSONScanner: Sendable {
   }
 
   /// Scans `bytes` as one JSON text, replacing the content of `tape`.
-  public func scan(_ bytes: UnsafeRawBufferPointer, into tape: inout [JSONToken])
+  public func scan(
+    _ bytes: UnsafeRawBufferPointer, into tape: inout [JSONToken]
+  )
     throws(JSONScanError)
   {
     tape.removeAll(keepingCapacity: true)
@@ -154,7 +156,9 @@ public struct JSONScanner: Sendable {
 
   /// Scans a string whose opening quote is at `i`; leaves `i` after the closing quote.
   @inline(__always)
-  static func scanString(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) throws(JSONScanError)
+  static func scanString(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int
+  ) throws(JSONScanError)
     -> (UInt32, UInt32, Bool)
   {
     i += 1
@@ -187,8 +191,7 @@ public struct JSONScanner: Sendable {
   }
 
   /// Validates the escape whose backslash is at `i`; leaves `i` after it.
-  static func scanEscape(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) throws(JSONScanError)
-  {
+  static func scanEscape(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) throws(JSONScanError) {
     let at = i
     guard i + 1 < n else { throw JSONScanError(.unexpectedEnd, at: n) }
     switch p[i + 1] {
@@ -235,7 +238,9 @@ public struct JSONScanner: Sendable {
 
   /// Scans a number per RFC 8259; returns whether it has a fraction or exponent.
   @inline(__always)
-  static func scanNumber(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int) throws(JSONScanError)
+  static func scanNumber(
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int
+  ) throws(JSONScanError)
     -> Bool
   {
     let at = i

@@ -48,7 +48,9 @@ public enum JSONTape {
   }
 
   @inline(__always)
-  static func keyEquals(_ token: JSONToken, _ key: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer)
+  static func keyEquals(
+    _ token: JSONToken, _ key: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer
+  )
     -> Bool
   {
     let r = token.range

@@ -21,8 +21,7 @@ public struct JSONToken: Sendable, Equatable {
   public var end: UInt32
 
   @inlinable
-  public init(kind: Kind, start: UInt32, end: UInt32, hasEscapes: Bool = false, isFloat: Bool = false)
-  {
+  public init(kind: Kind, start: UInt32, end: UInt32, hasEscapes: Bool = false, isFloat: Bool = false) {
     self.kind = kind
     self.hasEscapes = hasEscapes
     self.isFloat = isFloat

@@ -13,7 +13,9 @@ public enum JSONValue: Sendable, Hashable {
   case object([JSONMember])
 
   /// Parses one JSON text.
-  public static func parse(_ bytes: [UInt8], scanner: JSONScanner = JSONScanner()) throws(JSONScanError)
+  public static func parse(
+    _ bytes: [UInt8], scanner: JSONScanner = JSONScanner()
+  ) throws(JSONScanError)
     -> JSONValue
   {
     var tape: [JSONToken] = []

@@ -46,7 +46,9 @@ public enum JSONWriter {
   /// subpart start byte, so the output is always valid JSON and valid UTF-8.
   /// - Returns: the number of replacements made.
   @discardableResult
-  public static func appendStringContent(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8])
+  public static func appendStringContent(
+    _ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
+  )
     -> Int
   {
     guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }

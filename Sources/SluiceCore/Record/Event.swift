@@ -133,18 +133,45 @@ public struct Event: Sendable {
   }
 
   /// The event's severity, read from the level field of any schema Sluice knows.
+  ///
+  /// Level names are matched case-insensitively (escaped spellings are decoded first);
+  /// a numeric `level` is read on the pino/bunyan scale (10 trace … 60 fatal) and a
+  /// `severity_number` on OpenTelemetry's (1–24). The first key that yields a level wins.
   public var level: LogLevel? {
     guard isStructured else { return nil }
-    if let i = valueIndex(forAnyOf: SchemaKeys.level), tape[i].kind == .string {
-      let r = tape[i].range
-      return bytes.withUnsafeBytes { LogLevel.parse(UnsafeRawBufferPointer(rebasing: $0[r])) }
+    return bytes.withUnsafeBytes { raw -> LogLevel? in
+      for key in SchemaKeys.level {
+        guard let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: raw) else { continue }
+        let t = tape[i]
+        if t.kind == .string {
+          if !t.hasEscapes {
+            if let l = LogLevel.parse(UnsafeRawBufferPointer(rebasing: raw[t.range])) { return l }
+          } else if let l = LogLevel.parse(JSONTape.string(at: i, tape: tape, bytes: raw)) {
+            return l
+          }
+        } else if t.kind == .number, let n = Self.integer(raw, t), let l = LogLevel.fromNumericLevel(n) {
+          return l
+        }
+      }
+      for key in SchemaKeys.severityNumber {
+        guard let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: raw), tape[i].kind == .number,
+          let n = Self.integer(raw, tape[i]), let l = LogLevel.fromOTelSeverity(n)
+        else { continue }
+        return l
+      }
+      return nil
     }
-    if let i = valueIndex(forAnyOf: SchemaKeys.severityNumber), tape[i].kind == .number {
-      let r = tape[i].range
-      let n = bytes.withUnsafeBytes { Int(String(decoding: $0[r], as: UTF8.self)) }
-      return n.flatMap(LogLevel.fromOTelSeverity)
+  }
+
+  /// A small non-negative integer literal's value, without building a string.
+  static func integer(_ raw: UnsafeRawBufferPointer, _ t: JSONToken) -> Int? {
+    guard !t.isFloat, t.end > t.start, t.end - t.start <= 6 else { return nil }
+    var v = 0
+    for c in raw[t.range] {
+      guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }
+      v = v * 10 + Int(c - UInt8(ascii: "0"))
     }
-    return nil
+    return v
   }
 
   /// The bytes as a string (for tests and diagnostics).

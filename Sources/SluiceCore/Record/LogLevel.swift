@@ -62,12 +62,27 @@ public enum LogLevel: UInt8, Sendable, Comparable, CaseIterable, CustomStringCon
     }
   }
 
-  static let spellings: [([UInt8], LogLevel)] = ([
-    ("info", .info), ("error", .error), ("debug", .debug), ("warn", .warning), ("warning", .warning),
-    ("trace", .trace), ("notice", .notice), ("critical", .critical), ("fatal", .critical),
-    ("err", .error), ("crit", .critical), ("panic", .critical), ("alert", .critical),
-    ("emerg", .critical), ("emergency", .critical), ("information", .info), ("dbg", .debug),
-    ("trc", .trace), ("inf", .info), ("wrn", .warning), ("eror", .error), ("severe", .error),
-    ("fine", .debug), ("finer", .trace), ("finest", .trace), ("verbose", .trace),
-  ] as [(String, LogLevel)]).map { (Array($0.0.utf8), $0.1) }
+  /// Maps a numeric level on the pino/bunyan scale (10 trace, 20 debug, 30 info, 40 warn,
+  /// 50 error, 60 fatal) onto a level.
+  public static func fromNumericLevel(_ number: Int) -> LogLevel? {
+    switch number {
+    case 10: .trace
+    case 20: .debug
+    case 30: .info
+    case 40: .warning
+    case 50: .error
+    case 60: .critical
+    default: nil
+    }
+  }
+
+  static let spellings: [([UInt8], LogLevel)] =
+    ([
+      ("info", .info), ("error", .error), ("debug", .debug), ("warn", .warning), ("warning", .warning),
+      ("trace", .trace), ("notice", .notice), ("critical", .critical), ("fatal", .critical),
+      ("err", .error), ("crit", .critical), ("panic", .critical), ("alert", .critical),
+      ("emerg", .critical), ("emergency", .critical), ("information", .info), ("dbg", .debug),
+      ("trc", .trace), ("inf", .info), ("wrn", .warning), ("eror", .error), ("severe", .error),
+      ("fine", .debug), ("finer", .trace), ("finest", .trace), ("verbose", .trace),
+    ] as [(String, LogLevel)]).map { (Array($0.0.utf8), $0.1) }
 }

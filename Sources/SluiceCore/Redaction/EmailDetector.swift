@@ -31,7 +31,7 @@ public struct EmailDetector: Detector {
       Self.domain.withUnsafeBufferPointer { domain in
         while i < n, let hit = memchr(base + i, 0x40, n - i) {
           let at = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
-          if let range = Self.match(base, n, at, local, domain) {
+          if let range = Self.match(base, n, at, from: i, local, domain) {
             matches.append(DetectorMatch(range: range, rule: rule))
             i = range.upperBound
           } else {
@@ -42,36 +42,38 @@ public struct EmailDetector: Detector {
     }
   }
 
+  /// The address around the `@` at `at`. The local part does not reach back before `lower`
+  /// (the end of the previous match), so matches never overlap.
   @inline(__always)
   static func match(
-    _ p: UnsafePointer<UInt8>, _ n: Int, _ at: Int, _ local: UnsafeBufferPointer<Bool>,
+    _ p: UnsafePointer<UInt8>, _ n: Int, _ at: Int, from lower: Int, _ local: UnsafeBufferPointer<Bool>,
     _ domain: UnsafeBufferPointer<Bool>
   ) -> Range<Int>? {
     var s = at
-    while s > 0 && local[Int(p[s - 1])] { s -= 1 }
+    while s > lower && local[Int(p[s - 1])] { s -= 1 }
     while s < at && p[s] == UInt8(ascii: ".") { s += 1 }
     guard s < at else { return nil }
     var e = at + 1
     while e < n && domain[Int(p[e])] { e += 1 }
     while e > at + 1 && (p[e - 1] == UInt8(ascii: ".") || p[e - 1] == UInt8(ascii: "-")) { e -= 1 }
-    // Validate labels: non-empty, not starting with '-', last one alphabetic and 2+ long.
+    // Walk the labels: each non-empty and not starting with '-'. The address ends after the
+    // last label (second or later) that can be a top-level domain: 2+ letters. So
+    // `a@example.com.1` still yields `a@example.com` rather than leaking the address.
     var labels = 0
     var labelStart = at + 1
+    var best: Int?
     var k = at + 1
     while k <= e {
       if k == e || p[k] == UInt8(ascii: ".") {
         let len = k - labelStart
-        if len == 0 || p[labelStart] == UInt8(ascii: "-") { return nil }
+        if len == 0 || p[labelStart] == UInt8(ascii: "-") { break }
         labels += 1
-        if k == e {
-          guard len >= 2 else { return nil }
-          for j in labelStart..<k where !isLetter(p[j]) { return nil }
-        }
+        if labels >= 2 && len >= 2 && (labelStart..<k).allSatisfy({ isLetter(p[$0]) }) { best = k }
         labelStart = k + 1
       }
       k += 1
     }
-    return labels >= 2 ? s..<e : nil
+    return best.map { s..<$0 }
   }
 
   @inline(__always)

@@ -1,0 +1,138 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+@testable import SluiceAgent
+
+struct DeliveryTests {
+  func chunk(_ source: Int, _ inode: UInt64, end: UInt64) -> SourceChunk {
+    SourceChunk(
+      sourceIndex: source, path: "/logs/\(inode).log", identity: FileIdentity(device: 1, inode: inode), endOffset: end)
+  }
+
+  /// A checkpoint moves only over chunks every sink has delivered, in chunk order.
+  @Test func ackTrackerWaitsForEverySink() throws {
+    let dir = try TempDirectory()
+    let store = try CheckpointStore(directory: dir.url)
+    let ack = AckTracker(sinkCount: 2, sourceNames: ["app"], store: store)
+    ack.register(sequence: 1, chunk: chunk(0, 7, end: 100))
+    ack.register(sequence: 2, chunk: chunk(0, 7, end: 250))
+    ack.register(sequence: 3, chunk: chunk(0, 8, end: 40))
+    #expect(store.offsets(source: "app").isEmpty)
+
+    ack.delivered(sink: 0, through: 3)
+    #expect(store.offsets(source: "app").isEmpty, "sink 1 has not delivered anything yet")
+    ack.delivered(sink: 1, through: 1)
+    #expect(store.offsets(source: "app") == [FileIdentity(device: 1, inode: 7): 100])
+    ack.delivered(sink: 1, through: 3)
+    #expect(
+      store.offsets(source: "app") == [FileIdentity(device: 1, inode: 7): 250, FileIdentity(device: 1, inode: 8): 40])
+    #expect(ack.unacknowledged == 0)
+
+    // Persisted atomically and read back.
+    try store.save()
+    let reloaded = try CheckpointStore(directory: dir.url)
+    #expect(reloaded.offsets(source: "app") == store.offsets(source: "app"))
+    #expect(!FileManager.default.fileExists(atPath: dir.file("checkpoints.json.tmp").path))
+  }
+
+  @Test func corruptCheckpointFileIsAnErrorNotAReset() throws {
+    let dir = try TempDirectory()
+    try "{not json".write(to: dir.file("checkpoints.json"), atomically: true, encoding: .utf8)
+    #expect(throws: (any Error).self) { try CheckpointStore(directory: dir.url) }
+  }
+
+  /// Batches seal on count, bytes or age; an empty batch is due only to carry an ack.
+  @Test func openBatchLimits() {
+    var limits = BatchConfig()
+    limits.maxEvents = 3
+    limits.maxBytes = ByteSize(bytes: 1 << 20)
+    limits.maxAge = .milliseconds(100)
+    var b = OpenBatch(limits: limits)
+    #expect(!b.isDue(now: .now))
+    let full = (0..<3).map { _ in b.append(Array("{}".utf8)) }
+    #expect(full == [false, false, true])
+    b.throughChunk = 4
+    let sealed = b.seal()
+    #expect(sealed.eventCount == 3)
+    #expect(sealed.payload == Array("{}\n{}\n{}\n".utf8))
+    #expect(sealed.throughChunk == 4)
+    b.throughChunk = 4
+    #expect(!b.isDue(now: .now), "already handed on")
+    b.throughChunk = 5
+    #expect(b.isDue(now: .now), "carries a new acknowledgement")
+
+    limits.maxBytes = ByteSize(bytes: 10)
+    var small = OpenBatch(limits: limits)
+    let sealNow = small.append(Array("{\"a\":12345}".utf8))
+    #expect(sealNow)
+    var aged = OpenBatch(limits: BatchConfig())
+    _ = aged.append(Array("{}".utf8))
+    #expect(!aged.isDue(now: .now))
+    #expect(aged.isDue(now: .now + .seconds(2)))
+  }
+
+  @Test func gzipRoundTripsThroughTheSystemGzip() throws {
+    let input = Array((0..<5000).map { "{\"seq\":\($0),\"msg\":\"hello ünïcode\"}\n" }.joined().utf8)
+    let c = GzipCompressor(level: 6)
+    let first = c.compress(input)
+    let second = c.compress(Array("{\"x\":1}\n".utf8))  // the stream is reset between batches
+    #expect(first.count < input.count / 5)
+    #expect(try TestReceiver.gunzip(first) == input)
+    #expect(try Gunzip.decompress(first) == input)
+    #expect(try TestReceiver.gunzip(second) == Array("{\"x\":1}\n".utf8))
+    #expect(throws: (any Error).self) { try Gunzip.decompress(Array(first.prefix(first.count / 2))) }
+  }
+
+  @Test func statusClassification() {
+    let h = HTTPHeaders()
+    #expect(HTTPTransport.classify(status: 200, headers: h, excerpt: "") == .delivered)
+    #expect(HTTPTransport.classify(status: 204, headers: h, excerpt: "") == .delivered)
+    for s in [408, 429, 500, 502, 503, 504] {
+      guard case .retryable = HTTPTransport.classify(status: s, headers: h, excerpt: "") else {
+        Issue.record("\(s) should be retryable")
+        continue
+      }
+    }
+    for s in [400, 401, 403, 404, 413, 501] {
+      guard case .rejected(let status, _, let body) = HTTPTransport.classify(status: s, headers: h, excerpt: "no")
+      else {
+        Issue.record("\(s) should be rejected")
+        continue
+      }
+      #expect(status == s)
+      #expect(body == "no")
+    }
+    var ra = HTTPHeaders()
+    ra.add(name: "Retry-After", value: "7")
+    #expect(
+      HTTPTransport.classify(status: 429, headers: ra, excerpt: "")
+        == .retryable(reason: "HTTP 429", retryAfter: .seconds(7)))
+  }
+
+  @Test func retryAfterForms() throws {
+    #expect(RetryAfter.parse("120") == .seconds(120))
+    #expect(RetryAfter.parse("soon") == nil)
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "GMT")
+    f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+    let d = try #require(RetryAfter.parse(f.string(from: Date().addingTimeInterval(30))))
+    #expect(d > .seconds(25) && d <= .seconds(30))
+    #expect(RetryAfter.parse(f.string(from: Date().addingTimeInterval(-30))) == .zero)
+  }
+
+  @Test func backoffIsBoundedFullJitter() {
+    let b = Backoff(base: .milliseconds(100), cap: .seconds(2))
+    for attempt in 0..<40 {
+      let ceiling = min(Duration.seconds(2), .milliseconds(100) * (1 << min(attempt, 30)))
+      let d = b.delay(attempt: attempt, retryAfter: nil)
+      #expect(d >= .zero && d <= ceiling)
+    }
+    #expect(b.delay(attempt: 0, retryAfter: .seconds(1)) == .seconds(1))
+    #expect(b.delay(attempt: 0, retryAfter: .seconds(60)) == .seconds(2), "Retry-After is capped")
+    // Full jitter spreads the draws rather than always waiting the ceiling.
+    let draws = Set((0..<50).map { _ in b.delay(attempt: 3, retryAfter: nil) })
+    #expect(draws.count > 10)
+  }
+}
