@@ -4,29 +4,94 @@ import SluiceCore
 /// A swift-log backend that writes one JSON object per line.
 ///
 /// ```swift
-/// LoggingSystem.bootstrap { label in SluiceLogHandler(label: label, service: "checkout") }
+/// SluiceLog.bootstrap(service: "checkout")          // or:
+/// LoggingSystem.bootstrap { SluiceLogHandler(label: $0, configuration: .init(service: "checkout")) }
 /// ```
 ///
-/// Key order is stable: `timestamp` (RFC 3339, UTC, microseconds), `level`, `message`,
-/// `logger`, `service`, then metadata (sorted by key), then `error.type`/`error.message`.
-/// Integers, floating point numbers and booleans passed as metadata are written as JSON
-/// numbers and booleans; nested dictionaries and arrays as objects and arrays.
+/// Key order is stable (for the default schema): `timestamp` (RFC 3339, UTC, microseconds),
+/// `level`, `message`, `logger`, `service`, then context (`request_id`, `user_id`,
+/// `trace_id`, `span_id`, bound context fields), then metadata (logger-bound first, then
+/// the metadata provider's, then the call's, each sorted by key), then `error.type` and
+/// `error.message`, then optionally `source.file`, `source.line`, `source.function`.
+/// See ``LogSchema`` for the ECS and OpenTelemetry layouts.
+///
+/// Values keep their types: integers, floating point numbers and booleans are JSON numbers
+/// and booleans, dictionaries and arrays are objects and arrays. A message never produces
+/// more than one line. Values under secret keys (``SecretKeys``) and values carrying the
+/// ``Sensitivity/sensitive`` attribute are replaced by the redaction marker.
+///
+/// Cost: logger-bound metadata and context fields are encoded once, when bound; each call
+/// encodes into a per-thread buffer and sorts keys on the stack, so a call allocates nothing
+/// of its own beyond what swift-log's call site does (measured in `Benchmarks/`).
 public struct SluiceLogHandler: LogHandler {
+  /// How lines are written. Shared by every handler a bootstrap creates.
+  public struct Configuration: Sendable {
+    public static let defaultRedactionMarker = "[REDACTED]"
+
+    /// Written as `service` (or the schema's equivalent) on every line, if set.
+    public var service: String?
+    public var schema: LogSchema
+    public var output: LogOutput
+    /// Add the call site's file, line and function.
+    public var includeSourceLocation: Bool
+    /// Keys whose values are never written (see ``SecretKeys``).
+    public var secretKeys: [String]
+    public var redactionMarker: String
+    /// Value detectors of the shared redaction engine (e.g. `EmailDetector()`), run over
+    /// every string value of every line. Empty (the default) turns value scanning off.
+    public var valueDetectors: [any Detector]
+    /// Optional swift-metrics counters.
+    public var metrics: LogMetrics?
+    public var traceContext: TraceContextSource
+
+    public init(
+      service: String? = nil, schema: LogSchema = .sluice, output: LogOutput = .stdout,
+      includeSourceLocation: Bool = false, secretKeys: [String] = SecretKeys.defaultNames,
+      redactionMarker: String = Configuration.defaultRedactionMarker, valueDetectors: [any Detector] = [],
+      metrics: LogMetrics? = nil, traceContext: TraceContextSource = .instrumentation
+    ) {
+      self.service = service
+      self.schema = schema
+      self.output = output
+      self.includeSourceLocation = includeSourceLocation
+      self.secretKeys = secretKeys
+      self.redactionMarker = redactionMarker
+      self.valueDetectors = valueDetectors
+      self.metrics = metrics
+      self.traceContext = traceContext
+    }
+  }
+
   public var logLevel: Logger.Level = .info
-  public var metadata: Logger.Metadata = [:]
   public var metadataProvider: Logger.MetadataProvider?
+  public var metadata: Logger.Metadata = [:] {
+    didSet { bind() }
+  }
   public let label: String
-  public let service: String?
-  public let output: LogOutput
+  let shared: Shared
+  /// `,"logger":"<label>",…` up to where context begins (schema-specific).
+  private let afterMessage: [UInt8]
+  /// Logger-bound metadata, encoded once per change.
+  private var boundFragment: [UInt8] = []
+  private var boundKeys: Set<String> = []
 
   public init(
-    label: String, service: String? = nil, output: LogOutput = .stdout,
+    label: String, configuration: Configuration = Configuration(),
     metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider
   ) {
     self.label = label
-    self.service = service
-    self.output = output
+    self.shared = Shared(configuration)
     self.metadataProvider = metadataProvider
+    self.afterMessage = Self.encodeAfterMessage(label: label, configuration: configuration)
+  }
+
+  /// Convenience: the default schema with a service name and an output.
+  public init(
+    label: String, service: String? = nil, output: LogOutput,
+    metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider
+  ) {
+    self.init(
+      label: label, configuration: Configuration(service: service, output: output), metadataProvider: metadataProvider)
   }
 
   public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -34,91 +99,257 @@ public struct SluiceLogHandler: LogHandler {
     set { metadata[key] = newValue }
   }
 
+  private mutating func bind() {
+    boundKeys = Set(metadata.keys)
+    boundFragment.removeAll(keepingCapacity: true)
+    shared.encoder.appendMembers(metadata, to: &boundFragment)
+  }
+
+  // MARK: - Logging
+
   public func log(event: LogEvent) {
-    var merged = metadata
-    if let provided = metadataProvider?.get() {
-      merged.merge(provided) { _, new in new }
+    shared.configuration.metrics?.record(level: event.level, error: event.error)
+    ThreadLocalBuffer.with { box in
+      encode(event, into: &box.bytes)
+      if !shared.configuration.valueDetectors.isEmpty { redactValues(box) }
+      box.bytes.append(0x0A)
+      box.bytes.withUnsafeBytes { shared.configuration.output.write($0) }
     }
-    if let extra = event.metadata {
-      merged.merge(extra) { _, new in new }
-    }
-    var out: [UInt8] = []
-    out.reserveCapacity(256)
+  }
+
+  func encode(_ event: LogEvent, into out: inout [UInt8]) {
+    let config = shared.configuration
+    let keys = shared.keys
+    let isOTel = config.schema == .otel
     out.append(UInt8(ascii: "{"))
-    JSONWriter.appendRaw("\"timestamp\":\"", to: &out)
+    out.append(UInt8(ascii: "\""))
+    JSONWriter.appendRaw(keys.timestamp, to: &out)
+    JSONWriter.appendRaw("\":\"", to: &out)
     RFC3339.appendMicroseconds(RFC3339.nowNanoseconds(), to: &out)
-    JSONWriter.appendRaw("\",\"level\":", to: &out)
-    JSONWriter.appendString(Self.levelName(event.level), to: &out)
-    JSONWriter.appendRaw(",\"message\":", to: &out)
+    out.append(contentsOf: shared.levelFragments[LogMetrics.index(event.level)])
     JSONWriter.appendString(event.message.description, to: &out)
-    JSONWriter.appendRaw(",\"logger\":", to: &out)
-    JSONWriter.appendString(label, to: &out)
-    if let service {
-      JSONWriter.appendRaw(",\"service\":", to: &out)
-      JSONWriter.appendString(service, to: &out)
+
+    let context = LogContext.current
+    let trace = config.traceContext.ids()
+    if isOTel {
+      out.append(contentsOf: afterMessage)  // ,"resource":{…}
+      if let trace { appendTrace(trace, keys, &out) }
+      JSONWriter.appendRaw(",\"attributes\":{\"logger\":", to: &out)
+      JSONWriter.appendString(label, to: &out)
+    } else {
+      out.append(contentsOf: afterMessage)  // ,"logger":…,"service":…
+      if let trace { appendTrace(trace, keys, &out) }
     }
-    for key in merged.keys.sorted() {
-      out.append(UInt8(ascii: ","))
-      JSONWriter.appendString(key, to: &out)
-      out.append(UInt8(ascii: ":"))
-      Self.write(merged[key]!, to: &out)
+
+    // Metadata from the provider and the call; detect keys bound twice.
+    let provided = metadataProvider?.get()
+    let callMetadata = event.metadata
+    if needsMerge(context, provided, callMetadata) {
+      encodeMerged(context, provided, callMetadata, keys, &out)
+    } else {
+      appendContext(context, keys, skip: nil, &out)
+      out.append(contentsOf: boundFragment)
+      if let provided, !provided.isEmpty { shared.encoder.appendMembers(provided, to: &out) }
+      if let callMetadata, !callMetadata.isEmpty { shared.encoder.appendMembers(callMetadata, to: &out) }
     }
+
     if let error = event.error {
-      JSONWriter.appendRaw(",\"error.type\":", to: &out)
+      appendKey(keys.errorType, &out)
       JSONWriter.appendString(String(reflecting: type(of: error)), to: &out)
-      JSONWriter.appendRaw(",\"error.message\":", to: &out)
+      appendKey(keys.errorMessage, &out)
       JSONWriter.appendString(String(describing: error), to: &out)
     }
+    if config.includeSourceLocation {
+      appendKey(keys.file, &out)
+      JSONWriter.appendString(event.file, to: &out)
+      appendKey(keys.line, &out)
+      JSONWriter.appendUInt(UInt64(event.line), to: &out)
+      appendKey(keys.function, &out)
+      JSONWriter.appendString(event.function, to: &out)
+    }
+    if isOTel { out.append(UInt8(ascii: "}")) }
     out.append(UInt8(ascii: "}"))
-    out.append(UInt8(ascii: "\n"))
-    out.withUnsafeBytes { output.write($0) }
   }
 
-  static func levelName(_ level: Logger.Level) -> String {
-    switch level {
-    case .trace: "trace"
-    case .debug: "debug"
-    case .info: "info"
-    case .notice: "notice"
-    case .warning: "warning"
-    case .error: "error"
-    case .critical: "critical"
+  @inline(__always)
+  private func appendKey(_ key: StaticString, _ out: inout [UInt8]) {
+    out.append(UInt8(ascii: ","))
+    out.append(UInt8(ascii: "\""))
+    JSONWriter.appendRaw(key, to: &out)
+    out.append(UInt8(ascii: "\""))
+    out.append(UInt8(ascii: ":"))
+  }
+
+  private func appendTrace(_ trace: (traceID: String, spanID: String), _ keys: LogSchema.Keys, _ out: inout [UInt8]) {
+    appendKey(keys.traceID, &out)
+    JSONWriter.appendString(trace.traceID, to: &out)
+    appendKey(keys.spanID, &out)
+    JSONWriter.appendString(trace.spanID, to: &out)
+  }
+
+  private func appendContext(_ context: LogContext, _ keys: LogSchema.Keys, skip: Set<String>?, _ out: inout [UInt8]) {
+    if let id = context.requestID, skip?.contains(keys.requestID.description) != true {
+      appendKey(keys.requestID, &out)
+      JSONWriter.appendString(id, to: &out)
+    }
+    if let id = context.userID, skip?.contains(keys.userID.description) != true {
+      appendKey(keys.userID, &out)
+      JSONWriter.appendString(id, to: &out)
+    }
+    if skip == nil { out.append(contentsOf: context.encodedFields) }
+  }
+
+  /// Whether some key would be written twice (rare: then the slow, merging path runs).
+  private func needsMerge(_ context: LogContext, _ provided: Logger.Metadata?, _ call: Logger.Metadata?) -> Bool {
+    let providedCount = provided?.count ?? 0
+    let callCount = call?.count ?? 0
+    if providedCount + callCount == 0 && context.fields.isEmpty { return false }
+    let reserved = context.requestID != nil || context.userID != nil
+    func collides(_ key: String) -> Bool {
+      if boundKeys.contains(key) { return true }
+      if reserved && (key == shared.requestIDKey || key == shared.userIDKey) { return true }
+      for f in context.fields where f.key == key { return true }
+      return false
+    }
+    if let provided { for key in provided.keys where collides(key) { return true } }
+    if let call {
+      for key in call.keys where collides(key) || provided?[key] != nil { return true }
+    }
+    if !context.fields.isEmpty && !boundKeys.isEmpty {
+      for f in context.fields where boundKeys.contains(f.key) { return true }
+    }
+    return false
+  }
+
+  /// Writes context and metadata merged by key: call > provider > logger-bound > context.
+  private func encodeMerged(
+    _ context: LogContext, _ provided: Logger.Metadata?, _ call: Logger.Metadata?, _ keys: LogSchema.Keys,
+    _ out: inout [UInt8]
+  ) {
+    var merged: Logger.Metadata = [:]
+    for (key, value) in context.fields { merged[key] = value.metadataValue }
+    merged.merge(metadata) { _, new in new }
+    if let provided { merged.merge(provided) { _, new in new } }
+    if let call { merged.merge(call) { _, new in new } }
+    appendContext(context, keys, skip: Set(merged.keys), &out)
+    shared.encoder.appendMembers(merged, to: &out)
+  }
+
+  /// Runs the shared redaction engine over the encoded line, in place.
+  private func redactValues(_ box: ThreadLocalBuffer.Box) {
+    let owner = ObjectIdentifier(shared)
+    if box.redactorOwner != owner {
+      box.redactor = Redactor(detectors: shared.configuration.valueDetectors)
+      box.redactorOwner = owner
+    }
+    box.bytes.withUnsafeBytes { box.event.load($0) }
+    guard case (.object, _) = box.event.parse(using: JSONScanner()) else { return }
+    if box.redactor!.redact(&box.event, scanner: JSONScanner()) > 0 {
+      box.bytes.removeAll(keepingCapacity: true)
+      box.bytes.append(contentsOf: box.event.bytes)
     }
   }
 
-  /// Writes a metadata value with its natural JSON type.
-  static func write(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
-    switch value {
-    case .string(let s):
-      JSONWriter.appendString(s, to: &out)
-    case .stringConvertible(let c):
-      switch c {
-      case let b as Bool: JSONWriter.appendBool(b, to: &out)
-      case let i as Int: JSONWriter.appendInt(Int64(i), to: &out)
-      case let i as Int64: JSONWriter.appendInt(i, to: &out)
-      case let i as Int32: JSONWriter.appendInt(Int64(i), to: &out)
-      case let u as UInt: JSONWriter.appendUInt(UInt64(u), to: &out)
-      case let u as UInt64: JSONWriter.appendUInt(u, to: &out)
-      case let d as Double: JSONWriter.appendDouble(d, to: &out)
-      case let f as Float: JSONWriter.appendDouble(Double(f), to: &out)
-      default: JSONWriter.appendString(c.description, to: &out)
+  // MARK: - Precomputed fragments
+
+  /// What a configuration needs on every call, computed once.
+  final class Shared: Sendable {
+    let configuration: Configuration
+    let keys: LogSchema.Keys
+    let encoder: MetadataEncoder
+    /// `","level":"info","message":` and the like, per level (schema-specific).
+    let levelFragments: [[UInt8]]
+    let requestIDKey: String
+    let userIDKey: String
+
+    init(_ configuration: Configuration) {
+      self.configuration = configuration
+      let keys = configuration.schema.keys
+      self.keys = keys
+      self.encoder = MetadataEncoder(
+        secrets: SecretKeys(configuration.secretKeys), marker: configuration.redactionMarker)
+      self.requestIDKey = keys.requestID.description
+      self.userIDKey = keys.userID.description
+      levelFragments = Logger.Level.allCases.map { level in
+        var f: [UInt8] = []
+        JSONWriter.appendRaw("\",\"", to: &f)
+        JSONWriter.appendRaw(keys.level, to: &f)
+        JSONWriter.appendRaw("\":", to: &f)
+        if configuration.schema == .otel {
+          JSONWriter.appendString(
+            level.rawValue.uppercased() == "WARNING" ? "WARN" : level.rawValue.uppercased(), to: &f)
+          JSONWriter.appendRaw(",\"severity_number\":", to: &f)
+          JSONWriter.appendInt(Int64(Self.otelSeverity(level)), to: &f)
+        } else {
+          JSONWriter.appendString(level.rawValue, to: &f)
+        }
+        f.append(UInt8(ascii: ","))
+        f.append(UInt8(ascii: "\""))
+        JSONWriter.appendRaw(keys.message, to: &f)
+        JSONWriter.appendRaw("\":", to: &f)
+        return f
       }
-    case .dictionary(let dict):
-      out.append(UInt8(ascii: "{"))
-      for (k, key) in dict.keys.sorted().enumerated() {
-        if k > 0 { out.append(UInt8(ascii: ",")) }
-        JSONWriter.appendString(key, to: &out)
-        out.append(UInt8(ascii: ":"))
-        write(dict[key]!, to: &out)
+    }
+
+    static func otelSeverity(_ level: Logger.Level) -> Int {
+      switch level {
+      case .trace: 1
+      case .debug: 5
+      case .info: 9
+      case .notice: 10
+      case .warning: 13
+      case .error: 17
+      case .critical: 21
       }
-      out.append(UInt8(ascii: "}"))
-    case .array(let items):
-      out.append(UInt8(ascii: "["))
-      for (k, item) in items.enumerated() {
-        if k > 0 { out.append(UInt8(ascii: ",")) }
-        write(item, to: &out)
-      }
-      out.append(UInt8(ascii: "]"))
     }
   }
+
+  static func encodeAfterMessage(label: String, configuration: Configuration) -> [UInt8] {
+    var f: [UInt8] = []
+    let keys = configuration.schema.keys
+    switch configuration.schema {
+    case .sluice, .ecs:
+      JSONWriter.appendRaw(",\"", to: &f)
+      JSONWriter.appendRaw(keys.logger, to: &f)
+      JSONWriter.appendRaw("\":", to: &f)
+      JSONWriter.appendString(label, to: &f)
+      if let service = configuration.service {
+        JSONWriter.appendRaw(",\"", to: &f)
+        JSONWriter.appendRaw(keys.service, to: &f)
+        JSONWriter.appendRaw("\":", to: &f)
+        JSONWriter.appendString(service, to: &f)
+      }
+      if configuration.schema == .ecs {
+        JSONWriter.appendRaw(",\"ecs.version\":", to: &f)
+        JSONWriter.appendString(LogSchema.ecsVersion, to: &f)
+      }
+    case .otel:
+      if let service = configuration.service {
+        JSONWriter.appendRaw(",\"resource\":{\"service.name\":", to: &f)
+        JSONWriter.appendString(service, to: &f)
+        f.append(UInt8(ascii: "}"))
+      }
+    }
+    return f
+  }
+}
+
+/// One-line set-up.
+public enum SluiceLog {
+  /// Bootstraps swift-log with ``SluiceLogHandler`` for every logger in the process.
+  public static func bootstrap(_ configuration: SluiceLogHandler.Configuration, logLevel: Logger.Level = .info) {
+    LoggingSystem.bootstrap { label in
+      var h = SluiceLogHandler(label: label, configuration: configuration, metadataProvider: nil)
+      h.logLevel = logLevel
+      return h
+    }
+  }
+
+  /// Bootstraps swift-log with the default schema on standard output.
+  public static func bootstrap(service: String, logLevel: Logger.Level = .info) {
+    bootstrap(SluiceLogHandler.Configuration(service: service), logLevel: logLevel)
+  }
+
+  /// Writes out everything logged so far (asynchronous outputs included).
+  public static func flush() { OutputRegistry.flushAll() }
 }

@@ -44,7 +44,7 @@ struct SluiceLogHandlerTests {
     }
     #expect(
       members.map(\.key) == [
-        "timestamp", "level", "message", "logger", "service", "count", "nan", "nested", "ok", "ratio", "region", "text",
+        "timestamp", "level", "message", "logger", "service", "region", "count", "nan", "nested", "ok", "ratio", "text",
       ])
     #expect(first["level"] == "info")
     #expect(first["message"] == "line one\nline \"two\"\u{0001}")

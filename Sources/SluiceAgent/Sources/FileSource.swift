@@ -27,7 +27,9 @@ struct FileSource {
       let stopping = stop.isStopped
       tailer.discover()
       var gotData = false
-      // Read until caught up, so a stop request still drains everything written before it.
+      // On stop, read until caught up, so what was written before the request is shipped;
+      // bounded (64 polls of up to 4 MiB) in case a writer never stops.
+      var polls = 0
       while true {
         let chunks = tailer.poll()
         if chunks.isEmpty { break }
@@ -36,7 +38,8 @@ struct FileSource {
           counters.linesRead.increment(by: chunk.lineCount)
           await output.send(.chunk(chunk))
         }
-        if !stopping || Task.isCancelled { break }
+        polls += 1
+        if !stopping || Task.isCancelled || polls >= 64 { break }
       }
       if stopping { return }
       if !gotData { await stop.sleep(for: config.pollInterval.duration) }

@@ -1,0 +1,112 @@
+import Logging
+import SluiceCore
+
+/// Writes swift-log metadata as typed JSON: numbers and booleans as JSON numbers and
+/// booleans, dictionaries and arrays as objects and arrays, in a stable (sorted) key order,
+/// with secrets and sensitive values replaced by a marker.
+struct MetadataEncoder: Sendable {
+  let secrets: SecretKeys
+  let marker: [UInt8]
+
+  init(secrets: SecretKeys, marker: String) {
+    self.secrets = secrets
+    self.marker = Array(marker.utf8)
+  }
+
+  /// Appends `,"key":value` for each entry, keys sorted, skipping keys in `skip`.
+  func appendMembers(_ metadata: Logger.Metadata, to out: inout [UInt8], skip: Set<String>? = nil) {
+    let n = metadata.count
+    if n == 0 { return }
+    // Sort indices on the stack: no heap allocation for the ordering.
+    withUnsafeTemporaryAllocation(of: Logger.Metadata.Index.self, capacity: n) { buf in
+      var count = 0
+      var i = metadata.startIndex
+      while i != metadata.endIndex {
+        buf.initializeElement(at: count, to: i)
+        count += 1
+        i = metadata.index(after: i)
+      }
+      // Insertion sort: metadata is small.
+      var a = 1
+      while a < count {
+        let item = buf[a]
+        let key = metadata[item].key
+        var b = a - 1
+        while b >= 0 && metadata[buf[b]].key > key {
+          buf[b + 1] = buf[b]
+          b -= 1
+        }
+        buf[b + 1] = item
+        a += 1
+      }
+      for k in 0..<count {
+        let (key, value) = metadata[buf[k]]
+        if let skip, skip.contains(key) { continue }
+        out.append(UInt8(ascii: ","))
+        appendMember(key: key, value: value, to: &out)
+      }
+      buf.deinitialize()
+    }
+  }
+
+  /// Appends `"key":value` (no leading comma).
+  @inline(__always)
+  func appendMember(key: String, value: Logger.MetadataValue, to out: inout [UInt8]) {
+    JSONWriter.appendString(key, to: &out)
+    out.append(UInt8(ascii: ":"))
+    if secrets.matches(key) {
+      appendMarker(to: &out)
+    } else {
+      append(value, to: &out)
+    }
+  }
+
+  func appendMarker(to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    out.append(contentsOf: marker)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// Appends a value with its natural JSON type.
+  func append(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
+    switch value {
+    case .string(let s):
+      JSONWriter.appendString(s, to: &out)
+    case .stringConvertible(let c):
+      switch c {
+      case let i as Int: JSONWriter.appendInt(Int64(i), to: &out)
+      case let d as Double: JSONWriter.appendDouble(d, to: &out)
+      case let b as Bool: JSONWriter.appendBool(b, to: &out)
+      case let i as Int64: JSONWriter.appendInt(i, to: &out)
+      case let i as Int32: JSONWriter.appendInt(Int64(i), to: &out)
+      case let i as Int16: JSONWriter.appendInt(Int64(i), to: &out)
+      case let i as Int8: JSONWriter.appendInt(Int64(i), to: &out)
+      case let u as UInt: JSONWriter.appendUInt(UInt64(u), to: &out)
+      case let u as UInt64: JSONWriter.appendUInt(u, to: &out)
+      case let u as UInt32: JSONWriter.appendUInt(UInt64(u), to: &out)
+      case let u as UInt16: JSONWriter.appendUInt(UInt64(u), to: &out)
+      case let u as UInt8: JSONWriter.appendUInt(UInt64(u), to: &out)
+      case let f as Float: JSONWriter.appendDouble(Double(f), to: &out)
+      default:
+        if value.attributes[Sensitivity.self] == .sensitive {
+          appendMarker(to: &out)
+        } else {
+          JSONWriter.appendString(c.description, to: &out)
+        }
+      }
+    case .dictionary(let dict):
+      out.append(UInt8(ascii: "{"))
+      let start = out.count
+      appendMembers(dict, to: &out)
+      if out.count > start { out.remove(at: start) }  // the first member's comma
+      out.append(UInt8(ascii: "}"))
+    case .array(let items):
+      out.append(UInt8(ascii: "["))
+      for (k, item) in items.enumerated() {
+        if k > 0 { out.append(UInt8(ascii: ",")) }
+        append(item, to: &out)
+      }
+      out.append(UInt8(ascii: "]"))
+    }
+  }
+}
