@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "SluiceCore", targets: ["SluiceCore"]),
     .library(name: "SluiceLog", targets: ["SluiceLog"]),
+    .library(name: "SluiceLogHummingbird", targets: ["SluiceLogHummingbird"]),
     .executable(name: "sluice", targets: ["sluice"]),
     .executable(name: "sluice-demo-service", targets: ["sluice-demo-service"]),
   ],
@@ -44,6 +45,16 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "CoreMetrics", package: "swift-metrics"),
         .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+      ]),
+
+    // HTTP correlation-id middleware for Hummingbird, kept apart so SluiceLog stays light.
+    .target(
+      name: "SluiceLogHummingbird",
+      dependencies: [
+        "SluiceLog",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
 
     // The node agent: sources, pipeline, sinks, delivery, admin server.
@@ -85,6 +96,13 @@ let package = Package(
     .testTarget(
       name: "SluiceLogTests",
       dependencies: ["SluiceLog", "SluiceCore", .product(name: "Logging", package: "swift-log")]),
+    .testTarget(
+      name: "SluiceLogHummingbirdTests",
+      dependencies: [
+        "SluiceLogHummingbird", "SluiceLog", "SluiceCore",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(
       name: "SluiceAgentTests",
       dependencies: [
