@@ -24,6 +24,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
+    .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
   ],
   targets: [
     // C libraries reached through pkg-config.
@@ -91,6 +92,17 @@ let package = Package(
         "SluiceLog",
         .product(name: "Logging", package: "swift-log"),
       ]),
+
+    // Benchmarks (ordo-one/benchmark): `scripts/bench` or `swift package benchmark`.
+    .executableTarget(
+      name: "SluiceLogBenchmarks",
+      dependencies: [
+        "SluiceLog",
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Benchmarks/SluiceLogBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
 
     .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
     .testTarget(

@@ -49,20 +49,13 @@ public struct LogContext: Sendable {
     return c
   }
 
-  static let secrets = SecretKeys()
+  /// Default secret keys and marker; a handler configured otherwise re-encodes the fields.
+  static let encoder = MetadataEncoder(
+    secrets: SecretKeys(), marker: SluiceLogHandler.Configuration.defaultRedactionMarker)
 
   static func encode(_ fields: [(key: String, value: JSONValue)]) -> [UInt8] {
     var out: [UInt8] = []
-    for (key, value) in fields {
-      out.append(UInt8(ascii: ","))
-      JSONWriter.appendString(key, to: &out)
-      out.append(UInt8(ascii: ":"))
-      if secrets.matches(key) {
-        JSONWriter.appendString(SluiceLogHandler.Configuration.defaultRedactionMarker, to: &out)
-      } else {
-        value.write(to: &out)
-      }
-    }
+    encoder.appendFields(fields, to: &out)  // secret keys masked at any depth
     return out
   }
 

@@ -6,11 +6,14 @@ import SluiceCore
 /// with secrets and sensitive values replaced by a marker.
 struct MetadataEncoder: Sendable {
   let secrets: SecretKeys
+  /// The marker's escaped JSON string content (a custom marker may contain `"` or `\`).
   let marker: [UInt8]
 
   init(secrets: SecretKeys, marker: String) {
     self.secrets = secrets
-    self.marker = Array(marker.utf8)
+    var escaped: [UInt8] = []
+    JSONWriter.appendStringContent(marker, to: &escaped)
+    self.marker = escaped
   }
 
   /// Appends `,"key":value` for each entry, keys sorted, skipping keys in `skip`.
@@ -65,6 +68,46 @@ struct MetadataEncoder: Sendable {
     out.append(UInt8(ascii: "\""))
     out.append(contentsOf: marker)
     out.append(UInt8(ascii: "\""))
+  }
+
+  /// Appends `,"key":value` for each context field, in order, masking secret keys at any depth.
+  func appendFields(_ fields: [(key: String, value: JSONValue)], to out: inout [UInt8]) {
+    for (key, value) in fields {
+      out.append(UInt8(ascii: ","))
+      appendMember(key: key, json: value, to: &out)
+    }
+  }
+
+  private func appendMember(key: String, json value: JSONValue, to out: inout [UInt8]) {
+    JSONWriter.appendString(key, to: &out)
+    out.append(UInt8(ascii: ":"))
+    if secrets.matches(key) {
+      appendMarker(to: &out)
+    } else {
+      appendJSON(value, to: &out)
+    }
+  }
+
+  /// Appends a JSON value, masking members under secret keys at any depth.
+  private func appendJSON(_ value: JSONValue, to out: inout [UInt8]) {
+    switch value {
+    case .object(let members):
+      out.append(UInt8(ascii: "{"))
+      for (k, m) in members.enumerated() {
+        if k > 0 { out.append(UInt8(ascii: ",")) }
+        appendMember(key: m.key, json: m.value, to: &out)
+      }
+      out.append(UInt8(ascii: "}"))
+    case .array(let items):
+      out.append(UInt8(ascii: "["))
+      for (k, item) in items.enumerated() {
+        if k > 0 { out.append(UInt8(ascii: ",")) }
+        appendJSON(item, to: &out)
+      }
+      out.append(UInt8(ascii: "]"))
+    default:
+      value.write(to: &out)
+    }
   }
 
   /// Appends a value with its natural JSON type.

@@ -138,16 +138,17 @@ public struct SluiceLogHandler: LogHandler {
       JSONWriter.appendString(label, to: &out)
     } else {
       out.append(contentsOf: afterMessage)  // ,"logger":…,"service":…
-      if let trace { appendTrace(trace, keys, &out) }
     }
+    // OTel writes trace ids at the top level (above); the others after request_id/user_id.
+    let contextTrace = isOTel ? nil : trace
 
     // Metadata from the provider and the call; detect keys bound twice.
     let provided = metadataProvider?.get()
     let callMetadata = event.metadata
     if needsMerge(context, provided, callMetadata) {
-      encodeMerged(context, provided, callMetadata, keys, &out)
+      encodeMerged(context, provided, callMetadata, keys, contextTrace, &out)
     } else {
-      appendContext(context, keys, skip: nil, &out)
+      appendContext(context, keys, skip: nil, trace: contextTrace, &out)
       out.append(contentsOf: boundFragment)
       if let provided, !provided.isEmpty { shared.encoder.appendMembers(provided, to: &out) }
       if let callMetadata, !callMetadata.isEmpty { shared.encoder.appendMembers(callMetadata, to: &out) }
@@ -187,7 +188,10 @@ public struct SluiceLogHandler: LogHandler {
     JSONWriter.appendString(trace.spanID, to: &out)
   }
 
-  private func appendContext(_ context: LogContext, _ keys: LogSchema.Keys, skip: Set<String>?, _ out: inout [UInt8]) {
+  private func appendContext(
+    _ context: LogContext, _ keys: LogSchema.Keys, skip: Set<String>?, trace: (traceID: String, spanID: String)?,
+    _ out: inout [UInt8]
+  ) {
     if let id = context.requestID, skip?.contains(keys.requestID.description) != true {
       appendKey(keys.requestID, &out)
       JSONWriter.appendString(id, to: &out)
@@ -196,15 +200,26 @@ public struct SluiceLogHandler: LogHandler {
       appendKey(keys.userID, &out)
       JSONWriter.appendString(id, to: &out)
     }
-    if skip == nil { out.append(contentsOf: context.encodedFields) }
+    if let trace { appendTrace(trace, keys, &out) }
+    guard skip == nil else { return }
+    if shared.contextFieldsPrecoded {
+      out.append(contentsOf: context.encodedFields)
+    } else {
+      shared.encoder.appendFields(context.fields, to: &out)  // other secret keys or marker than the default
+    }
   }
 
   /// Whether some key would be written twice (rare: then the slow, merging path runs).
   private func needsMerge(_ context: LogContext, _ provided: Logger.Metadata?, _ call: Logger.Metadata?) -> Bool {
+    let reserved = context.requestID != nil || context.userID != nil
+    if reserved && !boundKeys.isEmpty
+      && (boundKeys.contains(shared.requestIDKey) || boundKeys.contains(shared.userIDKey))
+    {
+      return true
+    }
     let providedCount = provided?.count ?? 0
     let callCount = call?.count ?? 0
     if providedCount + callCount == 0 && context.fields.isEmpty { return false }
-    let reserved = context.requestID != nil || context.userID != nil
     func collides(_ key: String) -> Bool {
       if boundKeys.contains(key) { return true }
       if reserved && (key == shared.requestIDKey || key == shared.userIDKey) { return true }
@@ -224,23 +239,23 @@ public struct SluiceLogHandler: LogHandler {
   /// Writes context and metadata merged by key: call > provider > logger-bound > context.
   private func encodeMerged(
     _ context: LogContext, _ provided: Logger.Metadata?, _ call: Logger.Metadata?, _ keys: LogSchema.Keys,
-    _ out: inout [UInt8]
+    _ trace: (traceID: String, spanID: String)?, _ out: inout [UInt8]
   ) {
     var merged: Logger.Metadata = [:]
     for (key, value) in context.fields { merged[key] = value.metadataValue }
     merged.merge(metadata) { _, new in new }
     if let provided { merged.merge(provided) { _, new in new } }
     if let call { merged.merge(call) { _, new in new } }
-    appendContext(context, keys, skip: Set(merged.keys), &out)
+    appendContext(context, keys, skip: Set(merged.keys), trace: trace, &out)
     shared.encoder.appendMembers(merged, to: &out)
   }
 
   /// Runs the shared redaction engine over the encoded line, in place.
   private func redactValues(_ box: ThreadLocalBuffer.Box) {
-    let owner = ObjectIdentifier(shared)
-    if box.redactorOwner != owner {
+    // A weak reference, not an ObjectIdentifier: a freed configuration's address can be reused.
+    if box.redactorOwner !== shared {
       box.redactor = Redactor(detectors: shared.configuration.valueDetectors)
-      box.redactorOwner = owner
+      box.redactorOwner = shared
     }
     box.bytes.withUnsafeBytes { box.event.load($0) }
     guard case (.object, _) = box.event.parse(using: JSONScanner()) else { return }
@@ -261,6 +276,8 @@ public struct SluiceLogHandler: LogHandler {
     let levelFragments: [[UInt8]]
     let requestIDKey: String
     let userIDKey: String
+    /// Whether ``LogContext``'s pre-encoded fields (default secret keys and marker) can be used.
+    let contextFieldsPrecoded: Bool
 
     init(_ configuration: Configuration) {
       self.configuration = configuration
@@ -270,6 +287,9 @@ public struct SluiceLogHandler: LogHandler {
         secrets: SecretKeys(configuration.secretKeys), marker: configuration.redactionMarker)
       self.requestIDKey = keys.requestID.description
       self.userIDKey = keys.userID.description
+      self.contextFieldsPrecoded =
+        configuration.secretKeys == SecretKeys.defaultNames
+        && configuration.redactionMarker == Configuration.defaultRedactionMarker
       levelFragments = Logger.Level.allCases.map { level in
         var f: [UInt8] = []
         JSONWriter.appendRaw("\",\"", to: &f)

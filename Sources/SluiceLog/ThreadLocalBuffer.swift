@@ -15,7 +15,7 @@ enum ThreadLocalBuffer {
     /// For value redaction: a reusable event and this thread's copy of the redactor.
     var event = Event()
     var redactor: Redactor?
-    var redactorOwner: ObjectIdentifier?
+    weak var redactorOwner: SluiceLogHandler.Shared?
     init() { bytes.reserveCapacity(1024) }
   }
 

@@ -35,6 +35,7 @@ public enum TraceContextSource: Sendable {
     var span: String?
     for (k, v) in headers {
       let key = k.lowercased().replacingUnderscores()
+      if key.contains("parent") { continue }  // e.g. B3's x-b3-parentspanid: not this span
       if key.hasSuffix("trace-id") || key.hasSuffix("traceid") { trace = v }
       if key.hasSuffix("span-id") || key.hasSuffix("spanid") { span = v }
     }

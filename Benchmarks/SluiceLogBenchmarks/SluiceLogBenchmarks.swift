@@ -1,0 +1,97 @@
+// SluiceLog's cost per call, each case measured with SluiceLogHandler and with swift-log's
+// StreamLogHandler in the same run. Both write every line with a write(2): SluiceLog to
+// /dev/null, StreamLogHandler to standard error (run with 2>/dev/null; scripts/bench does).
+import Benchmark
+import Logging
+import SluiceLog
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+let devNull = try! LogOutput.file("/dev/null")
+
+func sluiceLogger(_ label: String = "bench") -> Logger {
+  var logger = Logger(label: label) {
+    SluiceLogHandler(label: $0, configuration: .init(service: "bench", output: devNull), metadataProvider: nil)
+  }
+  logger.logLevel = .info
+  return logger
+}
+
+func streamLogger(_ label: String = "bench", provider: Logger.MetadataProvider? = nil) -> Logger {
+  var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0, metadataProvider: provider) }
+  logger.logLevel = .info
+  return logger
+}
+
+struct Order: CustomStringConvertible, Sendable {
+  var id: Int
+  var description: String { "order-\(id)" }
+}
+
+func logTenFields(_ logger: Logger, _ i: Int) {
+  logger.info(
+    "request completed",
+    metadata: [
+      "method": "GET", "path": "/api/cart", "status": .stringConvertible(200), "duration_ms": .stringConvertible(12.5),
+      "bytes": .stringConvertible(5120), "cache_hit": .stringConvertible(true), "user_agent": "curl/8.0",
+      "region": "eu-west-1", "attempt": .stringConvertible(i & 3), "order": .stringConvertible(Order(id: 42)),
+    ])
+}
+
+func bindTen(_ logger: inout Logger) {
+  logger[metadataKey: "service_version"] = "1.4.2"
+  logger[metadataKey: "region"] = "eu-west-1"
+  logger[metadataKey: "zone"] = "b"
+  logger[metadataKey: "pod"] = "checkout-7d9f"
+  logger[metadataKey: "node"] = "node-12"
+  logger[metadataKey: "shard"] = .stringConvertible(3)
+  logger[metadataKey: "canary"] = .stringConvertible(false)
+  logger[metadataKey: "build"] = "a1b2c3d"
+  logger[metadataKey: "tenant"] = "acme"
+  logger[metadataKey: "weight"] = .stringConvertible(0.75)
+}
+
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .mallocCountTotal, .throughput],
+    timeUnits: .nanoseconds,
+    warmupIterations: 1_000,
+    scalingFactor: .kilo,
+    maxDuration: .seconds(3),
+    maxIterations: 1_000)
+
+  for (name, make) in [("SluiceLog", { sluiceLogger() }), ("StreamLogHandler", { streamLogger() })] {
+    Benchmark("static message / \(name)") { benchmark in
+      let logger = make()
+      for _ in benchmark.scaledIterations { logger.info("request completed") }
+    }
+    Benchmark("message + 10 fields / \(name)") { benchmark in
+      let logger = make()
+      for i in benchmark.scaledIterations { logTenFields(logger, i) }
+    }
+    Benchmark("10 bound fields + message / \(name)") { benchmark in
+      var logger = make()
+      bindTen(&logger)
+      for _ in benchmark.scaledIterations { logger.info("request completed") }
+    }
+    Benchmark("disabled level / \(name)") { benchmark in
+      let logger = make()
+      for _ in benchmark.scaledIterations { logger.debug("not written") }
+    }
+  }
+
+  Benchmark("context request id + message / SluiceLog") { benchmark in
+    let logger = sluiceLogger()
+    withLogContext(requestID: "4bf92f3577b34da6a3ce929d0e0e4736") {
+      for _ in benchmark.scaledIterations { logger.info("request completed") }
+    }
+  }
+  Benchmark("context request id + message / StreamLogHandler") { benchmark in
+    let logger = streamLogger(provider: LogContext.metadataProvider)
+    withLogContext(requestID: "4bf92f3577b34da6a3ce929d0e0e4736") {
+      for _ in benchmark.scaledIterations { logger.info("request completed") }
+    }
+  }
+}
