@@ -107,7 +107,12 @@ let package = Package(
     .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
     .testTarget(
       name: "SluiceLogTests",
-      dependencies: ["SluiceLog", "SluiceCore", .product(name: "Logging", package: "swift-log")]),
+      dependencies: [
+        "SluiceLog", "SluiceCore",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+      ]),
     .testTarget(
       name: "SluiceLogHummingbirdTests",
       dependencies: [

@@ -47,8 +47,8 @@ public final class LogOutput: @unchecked Sendable {
   private var closed = false
   private var dropped = 0
   private var writerThread: pthread_t?
-  /// Called (outside the lock) with the number of lines dropped, for metrics.
-  nonisolated(unsafe) var onDrop: (@Sendable (Int) -> Void)?
+  /// Called (outside the lock) with the number of lines dropped, for metrics. Guarded by `mutex`.
+  private var onDrop: (@Sendable (Int) -> Void)?
 
   /// Standard output, synchronous: the default, for containers.
   public static let stdout = try! LogOutput(.standardOutput)
@@ -95,6 +95,14 @@ public final class LogOutput: @unchecked Sendable {
     drained.deallocate()
   }
 
+  /// Sets what is told about dropped lines (SluiceLog wires `sluice_log_dropped_total` here
+  /// when metrics are configured). The first handler set wins.
+  func reportDrops(to handler: @escaping @Sendable (Int) -> Void) {
+    pthread_mutex_lock(mutex)
+    if onDrop == nil { onDrop = handler }
+    pthread_mutex_unlock(mutex)
+  }
+
   /// Lines dropped because the asynchronous queue was full.
   public var droppedLines: Int {
     pthread_mutex_lock(mutex)
@@ -112,8 +120,9 @@ public final class LogOutput: @unchecked Sendable {
     case .asynchronous(let capacity):
       if queue.count + line.count > capacity {
         dropped += 1
+        let report = onDrop
         pthread_mutex_unlock(mutex)
-        onDrop?(1)
+        report?(1)
         return
       }
       let wasEmpty = queue.isEmpty
@@ -187,11 +196,13 @@ public final class LogOutput: @unchecked Sendable {
       &thread, nil,
       { arg in
         #if canImport(Darwin)
-          let output = Unmanaged<LogOutput>.fromOpaque(arg).takeUnretainedValue()
+          let output = Unmanaged<LogOutput>.fromOpaque(arg)
         #else
-          let output = Unmanaged<LogOutput>.fromOpaque(arg!).takeUnretainedValue()
+          let output = Unmanaged<LogOutput>.fromOpaque(arg!)
         #endif
-        output.runWriter()
+        // No strong reference for the thread's lifetime (it would keep the output alive for
+        // ever): `deinit` stops this thread and joins it before the memory goes away.
+        output._withUnsafeGuaranteedRef { $0.runWriter() }
         return nil
       }, context)
     precondition(rc == 0, "cannot start the log writer thread")

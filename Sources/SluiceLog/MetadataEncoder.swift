@@ -20,35 +20,34 @@ struct MetadataEncoder: Sendable {
   func appendMembers(_ metadata: Logger.Metadata, to out: inout [UInt8], skip: Set<String>? = nil) {
     let n = metadata.count
     if n == 0 { return }
-    // Sort indices on the stack: no heap allocation for the ordering.
-    withUnsafeTemporaryAllocation(of: Logger.Metadata.Index.self, capacity: n) { buf in
+    // Copy the entries once into a stack buffer and sort them there: no heap allocation,
+    // and no dictionary lookups (with their retain/release pairs) inside the sort.
+    withUnsafeTemporaryAllocation(of: (key: String, value: Logger.MetadataValue).self, capacity: n) { buf in
       var count = 0
-      var i = metadata.startIndex
-      while i != metadata.endIndex {
-        buf.initializeElement(at: count, to: i)
+      for entry in metadata {
+        buf.initializeElement(at: count, to: entry)
         count += 1
-        i = metadata.index(after: i)
       }
       // Insertion sort: metadata is small.
       var a = 1
       while a < count {
-        let item = buf[a]
-        let key = metadata[item].key
-        var b = a - 1
-        while b >= 0 && metadata[buf[b]].key > key {
-          buf[b + 1] = buf[b]
-          b -= 1
+        if buf[a - 1].key > buf[a].key {
+          let item = buf.moveElement(from: a)
+          var b = a - 1
+          while b >= 0 && buf[b].key > item.key {
+            buf.initializeElement(at: b + 1, to: buf.moveElement(from: b))
+            b -= 1
+          }
+          buf.initializeElement(at: b + 1, to: item)
         }
-        buf[b + 1] = item
         a += 1
       }
       for k in 0..<count {
-        let (key, value) = metadata[buf[k]]
-        if let skip, skip.contains(key) { continue }
+        if let skip, skip.contains(buf[k].key) { continue }
         out.append(UInt8(ascii: ","))
-        appendMember(key: key, value: value, to: &out)
+        appendMember(key: buf[k].key, value: buf[k].value, to: &out)
       }
-      buf.deinitialize()
+      _ = UnsafeMutableBufferPointer(rebasing: buf[0..<count]).deinitialize()
     }
   }
 

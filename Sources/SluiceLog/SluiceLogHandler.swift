@@ -108,29 +108,25 @@ public struct SluiceLogHandler: LogHandler {
   // MARK: - Logging
 
   public func log(event: LogEvent) {
-    shared.configuration.metrics?.record(level: event.level, error: event.error)
+    shared.metrics?.record(level: event.level, error: event.error)
     ThreadLocalBuffer.with { box in
-      encode(event, into: &box.bytes)
-      if !shared.configuration.valueDetectors.isEmpty { redactValues(box) }
+      encode(event, into: &box.bytes, clock: &box.clock)
+      if shared.scanValues { redactValues(box) }
       box.bytes.append(0x0A)
-      box.bytes.withUnsafeBytes { shared.configuration.output.write($0) }
+      box.bytes.withUnsafeBytes { shared.output.write($0) }
     }
   }
 
-  func encode(_ event: LogEvent, into out: inout [UInt8]) {
-    let config = shared.configuration
+  func encode(_ event: LogEvent, into out: inout [UInt8], clock: inout RFC3339Cache) {
     let keys = shared.keys
-    let isOTel = config.schema == .otel
-    out.append(UInt8(ascii: "{"))
-    out.append(UInt8(ascii: "\""))
-    JSONWriter.appendRaw(keys.timestamp, to: &out)
-    JSONWriter.appendRaw("\":\"", to: &out)
-    RFC3339.appendMicroseconds(RFC3339.nowNanoseconds(), to: &out)
+    let isOTel = shared.isOTel
+    out.append(contentsOf: shared.timestampKey)  // {"timestamp":"
+    clock.append(RFC3339.nowNanoseconds(), to: &out)
     out.append(contentsOf: shared.levelFragments[LogMetrics.index(event.level)])
     JSONWriter.appendString(event.message.description, to: &out)
 
     let context = LogContext.current
-    let trace = config.traceContext.ids()
+    let trace = shared.traceContext.ids()
     if isOTel {
       out.append(contentsOf: afterMessage)  // ,"resource":{…}
       if let trace { appendTrace(trace, keys, &out) }
@@ -160,7 +156,7 @@ public struct SluiceLogHandler: LogHandler {
       appendKey(keys.errorMessage, &out)
       JSONWriter.appendString(String(describing: error), to: &out)
     }
-    if config.includeSourceLocation {
+    if shared.includeSourceLocation {
       appendKey(keys.file, &out)
       JSONWriter.appendString(event.file, to: &out)
       appendKey(keys.line, &out)
@@ -270,6 +266,15 @@ public struct SluiceLogHandler: LogHandler {
   /// What a configuration needs on every call, computed once.
   final class Shared: Sendable {
     let configuration: Configuration
+    // Hot fields, copied out of the configuration so a call does not copy all of it.
+    let output: LogOutput
+    let metrics: LogMetrics?
+    let scanValues: Bool
+    let includeSourceLocation: Bool
+    let isOTel: Bool
+    let traceContext: TraceContextSource
+    /// `{"timestamp":"` (schema-specific).
+    let timestampKey: [UInt8]
     let keys: LogSchema.Keys
     let encoder: MetadataEncoder
     /// `","level":"info","message":` and the like, per level (schema-specific).
@@ -281,7 +286,21 @@ public struct SluiceLogHandler: LogHandler {
 
     init(_ configuration: Configuration) {
       self.configuration = configuration
+      output = configuration.output
+      metrics = configuration.metrics
+      if let metrics = configuration.metrics, case .asynchronous = configuration.output.mode {
+        let dropped = metrics.dropped
+        configuration.output.reportDrops { dropped.increment(by: $0) }
+      }
+      scanValues = !configuration.valueDetectors.isEmpty
+      includeSourceLocation = configuration.includeSourceLocation
+      isOTel = configuration.schema == .otel
+      traceContext = configuration.traceContext
       let keys = configuration.schema.keys
+      var ts: [UInt8] = [UInt8(ascii: "{"), UInt8(ascii: "\"")]
+      JSONWriter.appendRaw(keys.timestamp, to: &ts)
+      JSONWriter.appendRaw("\":\"", to: &ts)
+      timestampKey = ts
       self.keys = keys
       self.encoder = MetadataEncoder(
         secrets: SecretKeys(configuration.secretKeys), marker: configuration.redactionMarker)

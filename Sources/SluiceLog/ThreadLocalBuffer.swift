@@ -16,10 +16,11 @@ enum ThreadLocalBuffer {
     var event = Event()
     var redactor: Redactor?
     weak var redactorOwner: SluiceLogHandler.Shared?
+    var clock = RFC3339Cache()
     init() { bytes.reserveCapacity(1024) }
   }
 
-  nonisolated(unsafe) private static let key: pthread_key_t = {
+  private static let key: pthread_key_t = {
     var key = pthread_key_t()
     let rc = pthread_key_create(&key) { pointer in
       #if canImport(Darwin)

@@ -15,7 +15,8 @@ final class TestLog: @unchecked Sendable {
   init(
     rotateAtBytes: Int = 0, keep: Int = 5, mode: LogOutput.Mode = .synchronous, fileName: String = "app.log"
   ) throws {
-    directory = FileManager.default.temporaryDirectory
+    directory =
+      FileManager.default.temporaryDirectory
       .appendingPathComponent("sluicelog-tests-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     path = directory + "/" + fileName
@@ -121,4 +122,13 @@ func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32
   let data = pipe.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A value behind a lock.
+final class ThreadSafeBox<T>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var _value: T
+  init(_ value: T) { _value = value }
+  var value: T { lock.withLock { _value } }
+  func mutate<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&_value) } }
 }

@@ -72,9 +72,44 @@ public enum RFC3339 {
 }
 
 extension Int64 {
+  /// Division rounding towards negative infinity.
   @inlinable
-  func dividedWithFloor(by d: Int64) -> Int64 {
+  public func dividedWithFloor(by d: Int64) -> Int64 {
     let q = self / d
     return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q
+  }
+}
+
+/// Writes RFC 3339 timestamps reusing the `YYYY-MM-DDTHH:MM:SS.` part while the second is
+/// the same, so a busy writer formats only the six fraction digits. One per thread.
+public struct RFC3339Cache: Sendable {
+  private var second: Int64 = .min
+  private var prefix: [UInt8] = []
+
+  public init() {}
+
+  /// Appends the timestamp for `nanoseconds` since the epoch (UTC, microseconds).
+  @inline(__always)
+  public mutating func append(_ nanoseconds: Int64, to out: inout [UInt8]) {
+    let micros = nanoseconds.dividedWithFloor(by: 1_000)
+    let second = micros.dividedWithFloor(by: 1_000_000)
+    if second != self.second {
+      prefix.removeAll(keepingCapacity: true)
+      RFC3339.appendMicroseconds(second * 1_000_000_000, to: &prefix)
+      prefix.removeLast(7)  // "000000Z"
+      self.second = second
+    }
+    out.append(contentsOf: prefix)
+    var fraction = micros - second * 1_000_000
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 7) { buf in
+      var k = 5
+      while k >= 0 {
+        buf[k] = UInt8(ascii: "0") &+ UInt8(fraction % 10)
+        fraction /= 10
+        k -= 1
+      }
+      buf[6] = UInt8(ascii: "Z")
+      out.append(contentsOf: buf)
+    }
   }
 }
