@@ -20,34 +20,40 @@ struct MetadataEncoder: Sendable {
   func appendMembers(_ metadata: Logger.Metadata, to out: inout [UInt8], skip: Set<String>? = nil) {
     let n = metadata.count
     if n == 0 { return }
-    // Copy the entries once into a stack buffer and sort them there: no heap allocation,
-    // and no dictionary lookups (with their retain/release pairs) inside the sort.
-    withUnsafeTemporaryAllocation(of: (key: String, value: Logger.MetadataValue).self, capacity: n) { buf in
-      var count = 0
-      for entry in metadata {
-        buf.initializeElement(at: count, to: entry)
-        count += 1
-      }
-      // Insertion sort: metadata is small.
-      var a = 1
-      while a < count {
-        if buf[a - 1].key > buf[a].key {
-          let item = buf.moveElement(from: a)
-          var b = a - 1
-          while b >= 0 && buf[b].key > item.key {
-            buf.initializeElement(at: b + 1, to: buf.moveElement(from: b))
-            b -= 1
+    // Copy keys and values once into stack buffers and sort an index array there: no heap
+    // allocation, no dictionary lookups in the sort, and nothing but small integers moved.
+    withUnsafeTemporaryAllocation(of: String.self, capacity: n) { keys in
+      withUnsafeTemporaryAllocation(of: Logger.MetadataValue.self, capacity: n) { values in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: n) { order in
+          var count = 0
+          for (key, value) in metadata {
+            keys.initializeElement(at: count, to: key)
+            values.initializeElement(at: count, to: value)
+            order[count] = count
+            count += 1
           }
-          buf.initializeElement(at: b + 1, to: item)
+          // Insertion sort of the indices: metadata is small.
+          var a = 1
+          while a < count {
+            let item = order[a]
+            var b = a - 1
+            while b >= 0 && keys[order[b]] > keys[item] {
+              order[b + 1] = order[b]
+              b -= 1
+            }
+            order[b + 1] = item
+            a += 1
+          }
+          for k in 0..<count {
+            let i = order[k]
+            if let skip, skip.contains(keys[i]) { continue }
+            out.append(UInt8(ascii: ","))
+            appendMember(key: keys[i], value: values[i], to: &out)
+          }
+          _ = UnsafeMutableBufferPointer(rebasing: keys[0..<count]).deinitialize()
+          _ = UnsafeMutableBufferPointer(rebasing: values[0..<count]).deinitialize()
         }
-        a += 1
       }
-      for k in 0..<count {
-        if let skip, skip.contains(buf[k].key) { continue }
-        out.append(UInt8(ascii: ","))
-        appendMember(key: buf[k].key, value: buf[k].value, to: &out)
-      }
-      _ = UnsafeMutableBufferPointer(rebasing: buf[0..<count]).deinitialize()
     }
   }
 
@@ -109,26 +115,43 @@ struct MetadataEncoder: Sendable {
     }
   }
 
+  static let int = ObjectIdentifier(Int.self)
+  static let double = ObjectIdentifier(Double.self)
+  static let bool = ObjectIdentifier(Bool.self)
+  static let int64 = ObjectIdentifier(Int64.self)
+  static let int32 = ObjectIdentifier(Int32.self)
+  static let int16 = ObjectIdentifier(Int16.self)
+  static let int8 = ObjectIdentifier(Int8.self)
+  static let uint = ObjectIdentifier(UInt.self)
+  static let uint64 = ObjectIdentifier(UInt64.self)
+  static let uint32 = ObjectIdentifier(UInt32.self)
+  static let uint16 = ObjectIdentifier(UInt16.self)
+  static let uint8 = ObjectIdentifier(UInt8.self)
+  static let float = ObjectIdentifier(Float.self)
+
   /// Appends a value with its natural JSON type.
   func append(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
     switch value {
     case .string(let s):
       JSONWriter.appendString(s, to: &out)
     case .stringConvertible(let c):
-      switch c {
-      case let i as Int: JSONWriter.appendInt(Int64(i), to: &out)
-      case let d as Double: JSONWriter.appendDouble(d, to: &out)
-      case let b as Bool: JSONWriter.appendBool(b, to: &out)
-      case let i as Int64: JSONWriter.appendInt(i, to: &out)
-      case let i as Int32: JSONWriter.appendInt(Int64(i), to: &out)
-      case let i as Int16: JSONWriter.appendInt(Int64(i), to: &out)
-      case let i as Int8: JSONWriter.appendInt(Int64(i), to: &out)
-      case let u as UInt: JSONWriter.appendUInt(UInt64(u), to: &out)
-      case let u as UInt64: JSONWriter.appendUInt(u, to: &out)
-      case let u as UInt32: JSONWriter.appendUInt(UInt64(u), to: &out)
-      case let u as UInt16: JSONWriter.appendUInt(UInt64(u), to: &out)
-      case let u as UInt8: JSONWriter.appendUInt(UInt64(u), to: &out)
-      case let f as Float: JSONWriter.appendDouble(Double(f), to: &out)
+      // Dispatch on the dynamic type's identity first: one pointer comparison each, and a
+      // single cast that is known to succeed, instead of a chain of failing `as?` casts.
+      let t = ObjectIdentifier(type(of: c))
+      switch t {
+      case Self.int: JSONWriter.appendInt(Int64(c as! Int), to: &out)
+      case Self.double: JSONWriter.appendDouble(c as! Double, to: &out)
+      case Self.bool: JSONWriter.appendBool(c as! Bool, to: &out)
+      case Self.int64: JSONWriter.appendInt(c as! Int64, to: &out)
+      case Self.int32: JSONWriter.appendInt(Int64(c as! Int32), to: &out)
+      case Self.int16: JSONWriter.appendInt(Int64(c as! Int16), to: &out)
+      case Self.int8: JSONWriter.appendInt(Int64(c as! Int8), to: &out)
+      case Self.uint: JSONWriter.appendUInt(UInt64(c as! UInt), to: &out)
+      case Self.uint64: JSONWriter.appendUInt(c as! UInt64, to: &out)
+      case Self.uint32: JSONWriter.appendUInt(UInt64(c as! UInt32), to: &out)
+      case Self.uint16: JSONWriter.appendUInt(UInt64(c as! UInt16), to: &out)
+      case Self.uint8: JSONWriter.appendUInt(UInt64(c as! UInt8), to: &out)
+      case Self.float: JSONWriter.appendDouble(Double(c as! Float), to: &out)
       default:
         if value.attributes[Sensitivity.self] == .sensitive {
           appendMarker(to: &out)

@@ -109,11 +109,11 @@ public struct SluiceLogHandler: LogHandler {
 
   public func log(event: LogEvent) {
     shared.metrics?.record(level: event.level, error: event.error)
-    ThreadLocalBuffer.with { box in
-      encode(event, into: &box.bytes, clock: &box.clock)
-      if shared.scanValues { redactValues(box) }
-      box.bytes.append(0x0A)
-      box.bytes.withUnsafeBytes { shared.output.write($0) }
+    ThreadLocalBuffer.with { bytes, clock, box in
+      encode(event, into: &bytes, clock: &clock)
+      if shared.scanValues { redactValues(&bytes, box) }
+      bytes.append(0x0A)
+      bytes.withUnsafeBytes { shared.output.write($0) }
     }
   }
 
@@ -216,6 +216,8 @@ public struct SluiceLogHandler: LogHandler {
     let providedCount = provided?.count ?? 0
     let callCount = call?.count ?? 0
     if providedCount + callCount == 0 && context.fields.isEmpty { return false }
+    // The common case: only the call's own metadata, nothing it could collide with.
+    if providedCount == 0 && boundKeys.isEmpty && !reserved && context.fields.isEmpty { return false }
     func collides(_ key: String) -> Bool {
       if boundKeys.contains(key) { return true }
       if reserved && (key == shared.requestIDKey || key == shared.userIDKey) { return true }
@@ -247,17 +249,17 @@ public struct SluiceLogHandler: LogHandler {
   }
 
   /// Runs the shared redaction engine over the encoded line, in place.
-  private func redactValues(_ box: ThreadLocalBuffer.Box) {
+  private func redactValues(_ bytes: inout [UInt8], _ box: ThreadLocalBuffer.Box) {
     // A weak reference, not an ObjectIdentifier: a freed configuration's address can be reused.
     if box.redactorOwner !== shared {
       box.redactor = Redactor(detectors: shared.configuration.valueDetectors)
       box.redactorOwner = shared
     }
-    box.bytes.withUnsafeBytes { box.event.load($0) }
+    bytes.withUnsafeBytes { box.event.load($0) }
     guard case (.object, _) = box.event.parse(using: JSONScanner()) else { return }
     if box.redactor!.redact(&box.event, scanner: JSONScanner()) > 0 {
-      box.bytes.removeAll(keepingCapacity: true)
-      box.bytes.append(contentsOf: box.event.bytes)
+      bytes.removeAll(keepingCapacity: true)
+      bytes.append(contentsOf: box.event.bytes)
     }
   }
 

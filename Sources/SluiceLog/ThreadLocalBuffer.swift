@@ -33,10 +33,12 @@ enum ThreadLocalBuffer {
     return key
   }()
 
-  /// Calls `body` with this thread's box, its buffer emptied. If a log call is already
-  /// using the box on this thread (a `description` that logs), a fresh box is used.
+  /// Calls `body` with this thread's buffer (emptied) and timestamp cache, moved out of the
+  /// box for the call so that `body` works on locals (no dynamic exclusivity checks per
+  /// append). If a log call is already using the box on this thread (a `description` that
+  /// logs), a fresh box is used.
   @inline(__always)
-  static func with<R>(_ body: (Box) throws -> R) rethrows -> R {
+  static func with<R>(_ body: (inout [UInt8], inout RFC3339Cache, Box) throws -> R) rethrows -> R {
     var box: Box
     if let p = pthread_getspecific(key) {
       box = Unmanaged<Box>.fromOpaque(p).takeUnretainedValue()
@@ -46,12 +48,18 @@ enum ThreadLocalBuffer {
     }
     if box.inUse { box = Box() }
     box.inUse = true
-    box.bytes.removeAll(keepingCapacity: true)
+    var bytes: [UInt8] = []
+    var clock = RFC3339Cache()
+    swap(&bytes, &box.bytes)
+    swap(&clock, &box.clock)
+    bytes.removeAll(keepingCapacity: true)
     defer {
-      box.inUse = false
       // Do not let one huge line pin a huge buffer to the thread forever.
-      if box.bytes.capacity > 1 << 20 { box.bytes = [] }
+      if bytes.capacity > 1 << 20 { bytes = [] }
+      swap(&bytes, &box.bytes)
+      swap(&clock, &box.clock)
+      box.inUse = false
     }
-    return try body(box)
+    return try body(&bytes, &clock, box)
   }
 }

@@ -3,22 +3,24 @@
 /// Every function appends to a caller-owned `[UInt8]`, so a writer that reuses its buffer
 /// allocates nothing per call once the buffer has grown.
 public enum JSONWriter {
-  /// The escape for each ASCII byte that needs one (0 = none).
-  @usableFromInline
-  static let escapeTable: [UInt8] = {
-    var t = [UInt8](repeating: 0, count: 128)
-    for c in 0..<0x20 { t[c] = UInt8(ascii: "u") }
-    t[0x08] = UInt8(ascii: "b")
-    t[0x09] = UInt8(ascii: "t")
-    t[0x0A] = UInt8(ascii: "n")
-    t[0x0C] = UInt8(ascii: "f")
-    t[0x0D] = UInt8(ascii: "r")
-    t[0x22] = UInt8(ascii: "\"")
-    t[0x5C] = UInt8(ascii: "\\")
-    return t
-  }()
 
-  @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+  /// The character after the backslash for a byte that must be escaped.
+  @inline(__always)
+  static func escape(_ c: UInt8) -> UInt8 {
+    switch c {
+    case 0x08: UInt8(ascii: "b")
+    case 0x09: UInt8(ascii: "t")
+    case 0x0A: UInt8(ascii: "n")
+    case 0x0C: UInt8(ascii: "f")
+    case 0x0D: UInt8(ascii: "r")
+    case 0x22: UInt8(ascii: "\"")
+    case 0x5C: UInt8(ascii: "\\")
+    default: UInt8(ascii: "u")
+    }
+  }
+
+  @inline(__always)
+  static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ (v &- 10) }
 
   /// U+FFFD REPLACEMENT CHARACTER in UTF-8.
   public static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]
@@ -60,19 +62,20 @@ public enum JSONWriter {
     while i < n {
       let c = base[i]
       if c < 0x80 {
-        let e = escapeTable[Int(c)]
-        if e == 0 {
+        // Plain ASCII needs no table lookup (and no lazy-global check) per byte.
+        if c >= 0x20 && c != 0x22 && c != 0x5C {
           i += 1
           continue
         }
+        let e = escape(c)
         if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
         out.append(UInt8(ascii: "\\"))
         out.append(e)
         if e == UInt8(ascii: "u") {
           out.append(UInt8(ascii: "0"))
           out.append(UInt8(ascii: "0"))
-          out.append(hexDigits[Int(c >> 4)])
-          out.append(hexDigits[Int(c & 0xF)])
+          out.append(hexDigit(c >> 4))
+          out.append(hexDigit(c & 0xF))
         }
         i += 1
         runStart = i
