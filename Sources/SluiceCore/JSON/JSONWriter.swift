@@ -58,8 +58,22 @@ public enum JSONWriter {
     var replaced = 0
     var runStart = 0
     var i = 0
-    out.reserveCapacity(out.count + n + 2)
+    // (No reserveCapacity here: it grows to the exact size asked, which defeats the array's
+    // geometric growth when called once per value.)
     while i < n {
+      // Skip eight plain bytes at a time: none below 0x20, none `"` or `\`, none above 0x7F.
+      while i + 8 <= n {
+        let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let control = (w &- 0x2020_2020_2020_2020) & ~w
+        let q = w ^ 0x2222_2222_2222_2222
+        let b = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        let special = (w | control | ((q &- ones) & ~q) | ((b &- ones) & ~b)) & high
+        if special != 0 { break }
+        i += 8
+      }
+      if i >= n { break }
       let c = base[i]
       if c < 0x80 {
         // Plain ASCII needs no table lookup (and no lazy-global check) per byte.
