@@ -25,11 +25,20 @@ for line in text.splitlines():
             rows[name]["malloc"] = p50
 
 cases = sorted({n.rsplit(" / ", 1)[0] for n in rows})
-print(f"| case | SluiceLog p50 | mallocs | StreamLogHandler p50 | mallocs | ratio |")
-print(f"| --- | ---: | ---: | ---: | ---: | ---: |")
+
+
+def cell(case, variant):
+    r = rows.get(f"{case} / {variant}", {})
+    return (f"{r['ns']:.0f} ns" if "ns" in r else "-"), r.get("malloc", "-"), r.get("ns")
+
+
+print("| case | SluiceLog (sync) | mallocs | SluiceLog (async) | mallocs | StreamLogHandler | mallocs "
+      "| ratio (sync) | swift-log call-site floor |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for case in cases:
-    s = rows.get(f"{case} / SluiceLog", {})
-    t = rows.get(f"{case} / StreamLogHandler", {})
-    ratio = f"{t['ns'] / s['ns']:.1f}x" if s.get("ns") and t.get("ns") else "-"
-    print(f"| {case} | {s.get('ns', 0):.0f} ns | {s.get('malloc', '-')} | {t.get('ns', 0):.0f} ns | "
-          f"{t.get('malloc', '-')} | {ratio} |")
+    s_t, s_m, s_ns = cell(case, "SluiceLog")
+    a_t, a_m, _ = cell(case, "SluiceLog async")
+    t_t, t_m, t_ns = cell(case, "StreamLogHandler")
+    f_t, f_m, _ = cell(case, "call-site floor")
+    ratio = f"{t_ns / s_ns:.1f}x" if s_ns and t_ns else "-"
+    print(f"| {case} | {s_t} | {s_m} | {a_t} | {a_m} | {t_t} | {t_m} | {ratio} | {f_t} ({f_m} mallocs) |")

@@ -19,6 +19,33 @@ func sluiceLogger(_ label: String = "bench") -> Logger {
   return logger
 }
 
+/// Asynchronous mode: the caller encodes and queues; a background thread writes.
+let devNullAsync = try! LogOutput.file("/dev/null", mode: .asynchronous(capacityBytes: 64 << 20))
+
+func sluiceAsyncLogger(_ label: String = "bench") -> Logger {
+  var logger = Logger(label: label) {
+    SluiceLogHandler(label: $0, configuration: .init(service: "bench", output: devNullAsync), metadataProvider: nil)
+  }
+  logger.logLevel = .info
+  return logger
+}
+
+/// The floor: a handler that accepts every event and does nothing with it. What remains is
+/// swift-log's own call-site work (building the message, the metadata dictionary, the event).
+struct DiscardingHandler: LogHandler {
+  var logLevel: Logger.Level = .info
+  var metadata: Logger.Metadata = [:]
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+  func log(event: LogEvent) { blackHole(event) }
+}
+
+func floorLogger(_ label: String = "bench") -> Logger {
+  Logger(label: label) { _ in DiscardingHandler() }
+}
+
 func streamLogger(_ label: String = "bench", provider: Logger.MetadataProvider? = nil) -> Logger {
   var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0, metadataProvider: provider) }
   logger.logLevel = .info
@@ -62,7 +89,11 @@ let benchmarks: @Sendable () -> Void = {
     maxDuration: .seconds(3),
     maxIterations: 1_000)
 
-  for (name, make) in [("SluiceLog", { sluiceLogger() }), ("StreamLogHandler", { streamLogger() })] {
+  let variants: [(String, () -> Logger)] = [
+    ("SluiceLog", { sluiceLogger() }), ("SluiceLog async", { sluiceAsyncLogger() }),
+    ("StreamLogHandler", { streamLogger() }), ("call-site floor", { floorLogger() }),
+  ]
+  for (name, make) in variants {
     Benchmark("static message / \(name)") { benchmark in
       let logger = make()
       for _ in benchmark.scaledIterations { logger.info("request completed") }
@@ -84,6 +115,12 @@ let benchmarks: @Sendable () -> Void = {
 
   Benchmark("context request id + message / SluiceLog") { benchmark in
     let logger = sluiceLogger()
+    withLogContext(requestID: "4bf92f3577b34da6a3ce929d0e0e4736") {
+      for _ in benchmark.scaledIterations { logger.info("request completed") }
+    }
+  }
+  Benchmark("context request id + message / SluiceLog async") { benchmark in
+    let logger = sluiceAsyncLogger()
     withLogContext(requestID: "4bf92f3577b34da6a3ce929d0e0e4736") {
       for _ in benchmark.scaledIterations { logger.info("request completed") }
     }
