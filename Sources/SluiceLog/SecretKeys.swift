@@ -16,14 +16,25 @@ public struct SecretKeys: Sendable {
   private let filter: UInt64
   /// The most `_`-separated parts any name has.
   private let maxParts: Int
+  /// One bit per (first, second) byte pair that some name starts with (5 low bits of each):
+  /// a part whose first two bytes are not in it cannot start a match, so most parts of most
+  /// keys are skipped without hashing.
+  private let starts: [UInt64]
 
   public init(_ names: [String] = SecretKeys.defaultNames) {
     var byHash: [UInt64: [[UInt8]]] = [:]
     var filter: UInt64 = 0
     var maxParts = 1
+    var starts = [UInt64](repeating: 0, count: 16)
     for name in names {
       let folded = Array(name.utf8).map(Self.fold)
       guard !folded.isEmpty else { continue }
+      if folded.count < 2 {
+        starts = [UInt64](repeating: ~0, count: 16)  // one-byte names: no filtering
+      } else {
+        let bit = Self.pairBit(folded[0], folded[1])
+        starts[bit >> 6] |= 1 << UInt64(bit & 63)
+      }
       var h = Self.offset
       for c in folded { h = (h ^ UInt64(c)) &* Self.prime }
       byHash[h, default: []].append(folded)
@@ -33,7 +44,11 @@ public struct SecretKeys: Sendable {
     self.byHash = byHash
     self.filter = filter
     self.maxParts = maxParts
+    self.starts = starts
   }
+
+  @inline(__always)
+  static func pairBit(_ a: UInt8, _ b: UInt8) -> Int { Int(a & 31) << 5 | Int(b & 31) }
 
   static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
   static let prime: UInt64 = 0x100_0000_01b3
@@ -57,6 +72,15 @@ public struct SecretKeys: Sendable {
     let n = key.count
     var start = 0
     while start < n {
+      if start + 1 < n {
+        let bit = Self.pairBit(Self.fold(key[start]), Self.fold(key[start + 1]))
+        if starts[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
+          // No name starts like this part: go to the next part.
+          while start < n && Self.fold(key[start]) != UInt8(ascii: "_") { start += 1 }
+          start += 1
+          continue
+        }
+      }
       // Hash runs of 1…maxParts parts beginning at `start`, checking at each part end.
       var h = Self.offset
       var parts = 0

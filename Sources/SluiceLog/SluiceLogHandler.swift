@@ -145,7 +145,7 @@ public struct SluiceLogHandler: LogHandler {
       encodeMerged(context, provided, callMetadata, keys, contextTrace, &out)
     } else {
       appendContext(context, keys, skip: nil, trace: contextTrace, &out)
-      out.append(contentsOf: boundFragment)
+      if !boundFragment.isEmpty { out.append(contentsOf: boundFragment) }
       if let provided, !provided.isEmpty { shared.encoder.appendMembers(provided, to: &out) }
       if let callMetadata, !callMetadata.isEmpty { shared.encoder.appendMembers(callMetadata, to: &out) }
     }
@@ -197,7 +197,7 @@ public struct SluiceLogHandler: LogHandler {
       JSONWriter.appendString(id, to: &out)
     }
     if let trace { appendTrace(trace, keys, &out) }
-    guard skip == nil else { return }
+    guard skip == nil, !context.fields.isEmpty else { return }
     if shared.contextFieldsPrecoded {
       out.append(contentsOf: context.encodedFields)
     } else {
