@@ -125,6 +125,7 @@ let package = Package(
       dependencies: [
         "SluiceAgent",
         "SluiceCore",
+        "SluiceLog",
         "CZlib",
         "sluice",
         .product(name: "Hummingbird", package: "hummingbird"),
