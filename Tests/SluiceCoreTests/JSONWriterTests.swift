@@ -72,11 +72,20 @@ struct JSONWriterStringTests {
   }
 
   @Test func validUTF8IsLeftAsIs() {
-    let text = "caf\u{E9} \u{20AC}5 \u{1F600} \u{10FFFF} \u{FFFD} \u{2028} \u{7FF} \u{800} \u{FFFF} \u{10000}"
+    let text = "caf\u{E9} \u{20AC}5 \u{1F600} \u{10FFFF} \u{FFFD} \u{7FF} \u{800} \u{FFFF} \u{10000}"
     let (out, replaced) = escaped(Array(text.utf8))
     #expect(out == Array(text.utf8))
     #expect(replaced == 0)
     #expect(escaped(text) == text)
+  }
+
+  /// Line and paragraph separators are escaped: valid JSON either way, but raw they end
+  /// lines for JavaScript and some line splitters.
+  @Test func lineAndParagraphSeparatorsAreEscaped() throws {
+    #expect(escaped("a\u{2028}b\u{2029}c") == "a\\u2028b\\u2029c")
+    var out: [UInt8] = []
+    JSONWriter.appendString("x\u{2028}y", to: &out)
+    #expect(try JSONValue.parse(out) == .string("x\u{2028}y"))
   }
 
   @Test func appendsAfterExistingContent() {

@@ -96,6 +96,14 @@ public enum JSONWriter {
         continue
       }
       let len = UTF8Validation.sequenceLength(base, n, i)
+      if len == 3 && c == 0xE2 && base[i + 1] == 0x80 && (base[i + 2] == 0xA8 || base[i + 2] == 0xA9) {
+        // U+2028 and U+2029 are valid in JSON but end lines in JavaScript and some splitters.
+        if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+        appendRaw(base[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", to: &out)
+        i += 3
+        runStart = i
+        continue
+      }
       if len > 0 {
         i += len
         continue
