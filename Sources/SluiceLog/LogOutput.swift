@@ -1,3 +1,5 @@
+import SluiceCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -150,18 +152,8 @@ public final class LogOutput: @unchecked Sendable {
     {
       rotate(path: path, keep: keep)
     }
-    guard var p = bytes.baseAddress else { return }
-    var left = bytes.count
-    while left > 0 {
-      let n = sysWrite(fd, p, left)
-      if n < 0 {
-        if errno == EINTR { continue }
-        return  // a logger has nowhere to report its own write errors
-      }
-      p += n
-      left -= n
-      fileSize += n
-    }
+    // A logger has nowhere to report its own write errors; what was written is counted.
+    fileSize += FileDescriptorIO.writeAll(fd, bytes)
   }
 
   private func rotate(path: String, keep: Int) {
@@ -229,15 +221,6 @@ public final class LogOutput: @unchecked Sendable {
     pthread_cond_broadcast(drained)
     pthread_mutex_unlock(mutex)
   }
-}
-
-@inline(__always)
-private func sysWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
-  #if canImport(Glibc)
-    Glibc.write(fd, p, n)
-  #else
-    Darwin.write(fd, p, n)
-  #endif
 }
 
 /// A log file could not be opened.

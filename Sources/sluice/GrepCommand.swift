@@ -121,16 +121,7 @@ struct LineMatcher {
   }
 
   private mutating func flush() {
-    output.withUnsafeBytes { buf in
-      var p = buf.baseAddress
-      var left = buf.count
-      while left > 0, let q = p {
-        let n = write(1, q, left)
-        if n < 0 { if errno == EINTR { continue } else { return } }
-        left -= n
-        p = q + n
-      }
-    }
+    output.withUnsafeBytes { _ = FileDescriptorIO.writeAll(1, $0) }
     output.removeAll(keepingCapacity: true)
   }
 }

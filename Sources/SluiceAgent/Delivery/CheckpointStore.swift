@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import Synchronization
 
 /// Read positions per file, persisted under `data_dir` so a restart resumes where the
@@ -103,18 +104,7 @@ public final class CheckpointStore: Sendable {
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp]) }
     let ok = data.withUnsafeBytes { buf -> Bool in
-      var p = buf.baseAddress!
-      var left = buf.count
-      while left > 0 {
-        let n = write(fd, p, left)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return false
-        }
-        p += n
-        left -= n
-      }
-      return fsync(fd) == 0
+      FileDescriptorIO.writeAll(fd, buf) == buf.count && fsync(fd) == 0
     }
     close(fd)
     guard ok, rename(tmp, url.path) == 0 else {

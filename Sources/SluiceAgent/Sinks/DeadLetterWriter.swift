@@ -36,15 +36,7 @@ struct DeadLetterWriter {
     guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
     defer { close(fd) }
     let ok = out.withUnsafeBytes { buf -> Bool in
-      var p = buf.baseAddress!
-      var left = buf.count
-      while left > 0 {
-        let n = Foundation.write(fd, p, left)
-        if n < 0 { if errno == EINTR { continue } else { return false } }
-        p += n
-        left -= n
-      }
-      return fsync(fd) == 0
+      FileDescriptorIO.writeAll(fd, buf) == buf.count && fsync(fd) == 0
     }
     if !ok { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
   }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import Synchronization
 
 /// Appends batch bodies to a local NDJSON file (the demo's default sink), or writes them
@@ -29,20 +30,7 @@ struct FileTransport: SinkTransport {
   }
 
   func send(body: [UInt8]) async -> DeliveryOutcome {
-    let ok = body.withUnsafeBytes { buf -> Bool in
-      guard var p = buf.baseAddress else { return true }
-      var left = buf.count
-      while left > 0 {
-        let n = write(fd, p, left)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return false
-        }
-        p += n
-        left -= n
-      }
-      return true
-    }
+    let ok = body.withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) == $0.count }
     if !ok { return .retryable(reason: "write \(path): \(String(cString: strerror(errno)))", retryAfter: nil) }
     return .delivered
   }
