@@ -16,8 +16,12 @@ struct MetadataEncoder: Sendable {
     self.marker = escaped
   }
 
-  /// Appends `,"key":value` for each entry, keys sorted, skipping keys in `skip`.
-  func appendMembers(_ metadata: Logger.Metadata, to out: inout [UInt8], skip: Set<String>? = nil) {
+  /// Appends `,"key":value` for each entry, keys sorted, skipping keys in `skip`. A key the
+  /// schema writes itself (in `reserved`) is written as `fields.<key>`, so no line has a key
+  /// twice (logrus's convention).
+  func appendMembers(
+    _ metadata: Logger.Metadata, to out: inout [UInt8], skip: Set<String>? = nil, reserved: ReservedKeys? = nil
+  ) {
     let n = metadata.count
     if n == 0 { return }
     // Copy keys and values once into stack buffers and sort an index array there: no heap
@@ -48,7 +52,11 @@ struct MetadataEncoder: Sendable {
             let i = order[k]
             if let skip, skip.contains(keys[i]) { continue }
             out.append(UInt8(ascii: ","))
-            appendMember(key: keys[i], value: values[i], to: &out)
+            if let reserved, reserved.contains(keys[i]) {
+              appendMember(key: "fields." + keys[i], value: values[i], to: &out)
+            } else {
+              appendMember(key: keys[i], value: values[i], to: &out)
+            }
           }
           _ = UnsafeMutableBufferPointer(rebasing: keys[0..<count]).deinitialize()
           _ = UnsafeMutableBufferPointer(rebasing: values[0..<count]).deinitialize()
@@ -173,5 +181,26 @@ struct MetadataEncoder: Sendable {
       }
       out.append(UInt8(ascii: "]"))
     }
+  }
+}
+
+/// Top-level keys a schema writes itself; metadata may not reuse them.
+struct ReservedKeys: Sendable {
+  private let names: Set<String>
+  /// One bit per key length below 64: most keys are rejected without hashing.
+  private let lengths: UInt64
+
+  init(_ names: [String]) {
+    self.names = Set(names)
+    var mask: UInt64 = 0
+    for n in names where n.utf8.count < 64 { mask |= 1 << UInt64(n.utf8.count) }
+    self.lengths = mask
+  }
+
+  @inline(__always)
+  func contains(_ key: String) -> Bool {
+    let n = key.utf8.count
+    guard n < 64, lengths & (1 << UInt64(n)) != 0 else { return false }
+    return names.contains(key)
   }
 }

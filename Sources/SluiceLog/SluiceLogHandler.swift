@@ -102,7 +102,7 @@ public struct SluiceLogHandler: LogHandler {
   private mutating func bind() {
     boundKeys = Set(metadata.keys)
     boundFragment.removeAll(keepingCapacity: true)
-    shared.encoder.appendMembers(metadata, to: &boundFragment)
+    shared.encoder.appendMembers(metadata, to: &boundFragment, reserved: shared.reserved)
   }
 
   // MARK: - Logging
@@ -146,8 +146,10 @@ public struct SluiceLogHandler: LogHandler {
     } else {
       appendContext(context, keys, skip: nil, trace: contextTrace, &out)
       if !boundFragment.isEmpty { out.append(contentsOf: boundFragment) }
-      if let provided, !provided.isEmpty { shared.encoder.appendMembers(provided, to: &out) }
-      if let callMetadata, !callMetadata.isEmpty { shared.encoder.appendMembers(callMetadata, to: &out) }
+      if let provided, !provided.isEmpty { shared.encoder.appendMembers(provided, to: &out, reserved: shared.reserved) }
+      if let callMetadata, !callMetadata.isEmpty {
+        shared.encoder.appendMembers(callMetadata, to: &out, reserved: shared.reserved)
+      }
     }
 
     if let error = event.error {
@@ -245,7 +247,7 @@ public struct SluiceLogHandler: LogHandler {
     if let provided { merged.merge(provided) { _, new in new } }
     if let call { merged.merge(call) { _, new in new } }
     appendContext(context, keys, skip: Set(merged.keys), trace: trace, &out)
-    shared.encoder.appendMembers(merged, to: &out)
+    shared.encoder.appendMembers(merged, to: &out, reserved: shared.reserved)
   }
 
   /// Runs the shared redaction engine over the encoded line, in place.
@@ -281,6 +283,7 @@ public struct SluiceLogHandler: LogHandler {
     let encoder: MetadataEncoder
     /// `","level":"info","message":` and the like, per level (schema-specific).
     let levelFragments: [[UInt8]]
+    let reserved: ReservedKeys
     let requestIDKey: String
     let userIDKey: String
     /// Whether ``LogContext``'s pre-encoded fields (default secret keys and marker) can be used.
@@ -306,6 +309,7 @@ public struct SluiceLogHandler: LogHandler {
       self.keys = keys
       self.encoder = MetadataEncoder(
         secrets: SecretKeys(configuration.secretKeys), marker: configuration.redactionMarker)
+      self.reserved = Self.reservedKeys(configuration, keys)
       self.requestIDKey = keys.requestID.description
       self.userIDKey = keys.userID.description
       self.contextFieldsPrecoded =
@@ -330,6 +334,21 @@ public struct SluiceLogHandler: LogHandler {
         JSONWriter.appendRaw("\":", to: &f)
         return f
       }
+    }
+
+    /// Keys the schema writes on every line (at the level where metadata goes).
+    static func reservedKeys(_ c: Configuration, _ k: LogSchema.Keys) -> ReservedKeys {
+      var names: [String]
+      if c.schema == .otel {
+        names = ["logger"]  // metadata goes inside `attributes`
+      } else {
+        names = [k.timestamp.description, k.level.description, k.message.description, k.logger.description]
+        if c.service != nil { names.append(k.service.description) }
+        if c.schema == .ecs { names.append("ecs.version") }
+      }
+      names += [k.errorType.description, k.errorMessage.description]
+      if c.includeSourceLocation { names += [k.file.description, k.line.description, k.function.description] }
+      return ReservedKeys(names)
     }
 
     static func otelSeverity(_ level: Logger.Level) -> Int {

@@ -287,3 +287,40 @@ struct SchemaTests {
         == Array("tab\there \u{7F} \u{2028} \u{0} end".unicodeScalars))
   }
 }
+
+/// Metadata may not reuse a key the schema writes itself: it is written as `fields.<key>`,
+/// so no line carries a key twice (Elasticsearch rejects such documents).
+struct ReservedKeyTests {
+  @Test(arguments: LogSchema.allCases)
+  func metadataNamedLikeAFixedFieldIsPrefixed(_ schema: LogSchema) throws {
+    let log = try TestLog()
+    var logger = log.logger { $0.schema = schema }
+    logger[metadataKey: "logger"] = "bound"
+    logger.error(
+      "real message",
+      metadata: [
+        "message": "meta message", "level": "meta level", "timestamp": "meta ts", "error.type": "x",
+        "ok": .stringConvertible(1),
+      ])
+    let line = try log.lines()[0]
+    let value = try JSONValue.parse(line)
+    let fields: JSONValue = schema == .otel ? try #require(value["attributes"]) : value
+    // Every key at the level where metadata lands appears once.
+    guard case .object(let members) = fields else {
+      Issue.record("not an object")
+      return
+    }
+    #expect(Set(members.map(\.key)).count == members.count, "duplicate keys in \(line)")
+    // ECS names its logger field `log.logger`, so `logger` is free there.
+    #expect(fields[schema == .ecs ? "logger" : "fields.logger"] == "bound")
+    #expect(fields["ok"] == 1)
+    if schema == .otel {
+      #expect(value["body"] == "real message")
+      #expect(fields["message"] == "meta message", "no clash inside attributes")
+    } else {
+      #expect(value["message"] == "real message")
+      #expect(fields["fields.message"] == "meta message")
+      #expect(fields["fields.error.type"] == "x")
+    }
+  }
+}
