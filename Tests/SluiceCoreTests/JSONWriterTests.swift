@@ -284,6 +284,31 @@ struct JSONWriterNumberTests {
     }
   }
 
+  /// Decimals of moderate size with up to six places take a fast path that must print
+  /// exactly what Swift's shortest round-trip `description` prints.
+  @Test func shortDecimalsMatchTheShortestForm() throws {
+    var rng = SplitMix64(seed: 0x5D0C)
+    var fast = 0
+    for _ in 0..<20000 {
+      let places = 1 + rng.below(6)
+      var scale = 1.0
+      for _ in 0..<places { scale *= 10 }
+      let m = Double(rng.below(1_000_000_000)) * (rng.below(2) == 0 ? 1 : -1)
+      let value = m / scale
+      guard value.isFinite, value != value.rounded(.towardZero) else { continue }
+      let s = Self.text { JSONWriter.appendDouble(value, to: &$0) }
+      if abs(value) >= 1e-3 && abs(value) < 1e9 { fast += 1 }
+      #expect(s == value.description, "\(value)")
+      #expect(Double(s) == value)
+      // Neighbours one ulp away have no short form: they must not be rounded onto it.
+      for near in [value.nextUp, value.nextDown] {
+        let t = Self.text { JSONWriter.appendDouble(near, to: &$0) }
+        #expect(t == near.description && Double(t) == near, "\(near) written as \(t)")
+      }
+    }
+    #expect(fast > 10000)
+  }
+
   @Test func literals() {
     #expect(Self.text { JSONWriter.appendBool(true, to: &$0) } == "true")
     #expect(Self.text { JSONWriter.appendBool(false, to: &$0) } == "false")
@@ -369,5 +394,73 @@ struct UTF8ValidationTests {
       if expected { valid += 1 }
     }
     #expect(valid > 200)
+  }
+}
+
+// MARK: - ByteBuffer
+
+@Suite("ByteBuffer")
+struct ByteBufferTests {
+  /// Everything written through a ByteBuffer (growing from its smallest size) equals what the
+  /// same writes give on an array.
+  @Test func writesLikeAnArray() {
+    var rng = SplitMix64(seed: 0xB0FF)
+    var buffer = ByteBuffer(capacity: 0)
+    defer { buffer.deallocate() }
+    var array: [UInt8] = []
+    for _ in 0..<3000 {
+      switch rng.below(5) {
+      case 0:
+        let s = String(decoding: (0..<rng.below(40)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, as: UTF8.self)
+        JSONWriter.appendString(s, to: &buffer)
+        JSONWriter.appendString(s, to: &array)
+      case 1:
+        let n = Int64(bitPattern: rng.next())
+        JSONWriter.appendInt(n, to: &buffer)
+        JSONWriter.appendInt(n, to: &array)
+      case 2:
+        let d = Double(bitPattern: rng.next())
+        JSONWriter.appendDouble(d, to: &buffer)
+        JSONWriter.appendDouble(d, to: &array)
+      case 3:
+        let b = UInt8(truncatingIfNeeded: rng.next())
+        buffer.append(b)
+        array.append(b)
+      default:
+        let chunk = (0..<rng.below(3000)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        buffer.append(contentsOf: chunk)
+        array.append(contentsOf: chunk)
+      }
+    }
+    #expect(Array(buffer.bytes) == array)
+    #expect(buffer.count == array.count)
+    #expect(buffer.capacity >= buffer.count)
+  }
+
+  @Test func removing() {
+    var buffer = ByteBuffer(capacity: 4)
+    defer { buffer.deallocate() }
+    buffer.append(contentsOf: Array("abcdef".utf8))
+    buffer.remove(at: 0)
+    buffer.remove(at: 4)
+    #expect(Array(buffer.bytes) == Array("bcde".utf8))
+    buffer.removeLast(2)
+    #expect(Array(buffer.bytes) == Array("bc".utf8))
+    buffer.removeLast(10)
+    #expect(buffer.isEmpty)
+  }
+
+  @Test func resetShrinksOnlyPastTheLimit() {
+    var buffer = ByteBuffer(capacity: 64)
+    defer { buffer.deallocate() }
+    buffer.append(contentsOf: [UInt8](repeating: 1, count: 5000))
+    let grown = buffer.capacity
+    buffer.reset(shrinkingAbove: 10_000, to: 64)
+    #expect(buffer.isEmpty && buffer.capacity == grown)
+    buffer.append(contentsOf: [UInt8](repeating: 2, count: 20_000))
+    buffer.reset(shrinkingAbove: 10_000, to: 64)
+    #expect(buffer.isEmpty && buffer.capacity == 64)
+    buffer.append(7)
+    #expect(Array(buffer.bytes) == [7])
   }
 }

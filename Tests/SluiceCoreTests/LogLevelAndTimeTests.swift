@@ -102,6 +102,28 @@ struct RFC3339Tests {
     #expect(RFC3339.string(nanoseconds: nanoseconds) == expected)
   }
 
+  /// The per-thread cache writes what the plain formatter writes, for instants in and across
+  /// seconds, before and after the epoch.
+  @Test func cacheMatchesThePlainFormatter() {
+    var rng = SplitMix64(seed: 0x3339)
+    var cache = RFC3339Cache()
+    var instant: Int64 = 1_795_000_000 * 1_000_000_000
+    for k in 0..<20000 {
+      switch rng.below(4) {
+      case 0: instant = Int64(bitPattern: rng.next()) / 2  // anywhere
+      case 1: instant += Int64(rng.below(2_000_000))  // same or next second
+      case 2: instant = -instant
+      default:  // the next second boundary
+        instant += 1_000_000_000 - (instant - instant.dividedWithFloor(by: 1_000_000_000) * 1_000_000_000)
+      }
+      var out: [UInt8] = []
+      cache.append(instant, to: &out)
+      let cached = String(decoding: out, as: UTF8.self)
+      #expect(cached == RFC3339.string(nanoseconds: instant), "instant \(instant) (step \(k))")
+      if cached != RFC3339.string(nanoseconds: instant) { break }
+    }
+  }
+
   @Test func appendsToExistingBytes() {
     var out = Array("ts=".utf8)
     RFC3339.appendMicroseconds(0, to: &out)

@@ -63,7 +63,7 @@ public enum JSONValue: Sendable, Hashable {
   }
 
   /// Appends the compact JSON text of this value.
-  public func write(to out: inout [UInt8]) {
+  public func write<O: JSONOutput>(to out: inout O) {
     switch self {
     case .null: JSONWriter.appendRaw("null", to: &out)
     case .bool(let b): JSONWriter.appendBool(b, to: &out)

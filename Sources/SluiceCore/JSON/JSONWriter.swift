@@ -1,10 +1,11 @@
 /// Appends JSON text to a byte buffer: escaped strings, numbers and literals.
 ///
-/// Every function appends to a caller-owned `[UInt8]`, so a writer that reuses its buffer
-/// allocates nothing per call once the buffer has grown.
+/// Every function appends to a caller-owned ``JSONOutput`` (`[UInt8]` or ``ByteBuffer``), so
+/// a writer that reuses its buffer allocates nothing per call once the buffer has grown.
 public enum JSONWriter {
 
   /// The character after the backslash for a byte that must be escaped.
+  @inlinable
   @inline(__always)
   static func escape(_ c: UInt8) -> UInt8 {
     switch c {
@@ -19,6 +20,7 @@ public enum JSONWriter {
     }
   }
 
+  @inlinable
   @inline(__always)
   static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? UInt8(ascii: "0") &+ v : UInt8(ascii: "a") &+ (v &- 10) }
 
@@ -27,7 +29,7 @@ public enum JSONWriter {
 
   /// Appends `value` as a quoted, escaped JSON string.
   @inlinable
-  public static func appendString(_ value: String, to out: inout [UInt8]) {
+  public static func appendString<O: JSONOutput>(_ value: String, to out: inout O) {
     out.append(UInt8(ascii: "\""))
     appendStringContent(value, to: &out)
     out.append(UInt8(ascii: "\""))
@@ -35,7 +37,7 @@ public enum JSONWriter {
 
   /// Appends the escaped content of `value`, without quotes.
   @inlinable
-  public static func appendStringContent(_ value: String, to out: inout [UInt8]) {
+  public static func appendStringContent<O: JSONOutput>(_ value: String, to out: inout O) {
     var value = value
     value.withUTF8 { buf in
       _ = appendStringContent(UnsafeRawBufferPointer(buf), to: &out)
@@ -47,12 +49,9 @@ public enum JSONWriter {
   /// Ill-formed UTF-8 is replaced by U+FFFD, one replacement per maximal ill-formed
   /// subpart start byte, so the output is always valid JSON and valid UTF-8.
   /// - Returns: the number of replacements made.
+  @inlinable
   @discardableResult
-  public static func appendStringContent(
-    _ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
-  )
-    -> Int
-  {
+  public static func appendStringContent<O: JSONOutput>(_ bytes: UnsafeRawBufferPointer, to out: inout O) -> Int {
     guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
     let n = bytes.count
     var replaced = 0
@@ -82,7 +81,7 @@ public enum JSONWriter {
           continue
         }
         let e = escape(c)
-        if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+        if runStart < i { out.append(bytes: UnsafeRawBufferPointer(start: base + runStart, count: i - runStart)) }
         out.append(UInt8(ascii: "\\"))
         out.append(e)
         if e == UInt8(ascii: "u") {
@@ -98,7 +97,7 @@ public enum JSONWriter {
       let len = UTF8Validation.sequenceLength(base, n, i)
       if len == 3 && c == 0xE2 && base[i + 1] == 0x80 && (base[i + 2] == 0xA8 || base[i + 2] == 0xA9) {
         // U+2028 and U+2029 are valid in JSON but end lines in JavaScript and some splitters.
-        if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+        if runStart < i { out.append(bytes: UnsafeRawBufferPointer(start: base + runStart, count: i - runStart)) }
         appendRaw(base[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", to: &out)
         i += 3
         runStart = i
@@ -108,21 +107,23 @@ public enum JSONWriter {
         i += len
         continue
       }
-      if runStart < i { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
-      out.append(contentsOf: replacementCharacter)
+      if runStart < i { out.append(bytes: UnsafeRawBufferPointer(start: base + runStart, count: i - runStart)) }
+      out.append(0xEF)  // U+FFFD
+      out.append(0xBF)
+      out.append(0xBD)
       replaced += 1
       i += 1
       // Skip the continuation bytes that belonged to the broken sequence.
       while i < n && base[i] & 0xC0 == 0x80 { i += 1 }
       runStart = i
     }
-    if runStart < n { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
+    if runStart < n { out.append(bytes: UnsafeRawBufferPointer(start: base + runStart, count: n - runStart)) }
     return replaced
   }
 
   /// Appends a signed integer in decimal.
   @inlinable
-  public static func appendInt(_ value: Int64, to out: inout [UInt8]) {
+  public static func appendInt<O: JSONOutput>(_ value: Int64, to out: inout O) {
     if value < 0 {
       out.append(UInt8(ascii: "-"))
       appendUInt(value.magnitude, to: &out)
@@ -133,7 +134,7 @@ public enum JSONWriter {
 
   /// Appends an unsigned integer in decimal.
   @inlinable
-  public static func appendUInt(_ value: UInt64, to out: inout [UInt8]) {
+  public static func appendUInt<O: JSONOutput>(_ value: UInt64, to out: inout O) {
     if value < 10 {
       out.append(UInt8(ascii: "0") &+ UInt8(value))
       return
@@ -147,13 +148,14 @@ public enum JSONWriter {
         v /= 10
         count += 1
       }
-      out.append(contentsOf: buf[(24 - count)...])
+      out.append(bytes: UnsafeRawBufferPointer(rebasing: buf[(24 - count)...]))
     }
   }
 
   /// Appends a floating point number. Non-finite values, which JSON cannot represent as
   /// numbers, are written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`.
-  public static func appendDouble(_ value: Double, to out: inout [UInt8]) {
+  @inlinable
+  public static func appendDouble<O: JSONOutput>(_ value: Double, to out: inout O) {
     if !value.isFinite {
       let text: StaticString = value.isNaN ? "\"NaN\"" : (value < 0 ? "\"-Infinity\"" : "\"Infinity\"")
       appendRaw(text, to: &out)
@@ -166,19 +168,62 @@ public enum JSONWriter {
       out.append(UInt8(ascii: "0"))
       return
     }
+    if appendShortDecimal(value, to: &out) { return }
     var text = value.description  // shortest round-trip form; fits the small-string buffer
-    text.withUTF8 { out.append(contentsOf: $0) }
+    text.withUTF8 { out.append(bytes: UnsafeRawBufferPointer($0)) }
+  }
+
+  /// The common case of ``appendDouble(_:to:)`` without `description`: a value of moderate
+  /// size with at most six decimals that round-trips (`12.5`, `0.75`, `99.95`). Writes it and
+  /// returns true, or writes nothing and returns false.
+  ///
+  /// `m / 10^k` is correctly rounded, as is parsing the text `m·10^-k`, so when the division
+  /// gives back `value` exactly, the text reads back as `value`; trying `k` from 1 upwards
+  /// finds the fewest decimals, as the shortest round-trip form has.
+  @inlinable
+  static func appendShortDecimal<O: JSONOutput>(_ value: Double, to out: inout O) -> Bool {
+    let magnitude = abs(value)
+    guard magnitude >= 1e-3 && magnitude < 1e9 else { return false }
+    var k = 1
+    var scale = 10.0
+    while k <= 6 {
+      let m = (magnitude * scale).rounded()
+      if m / scale == magnitude {
+        let digits = UInt64(m)
+        var pow: UInt64 = 1
+        for _ in 0..<k { pow *= 10 }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        appendUInt(digits / pow, to: &out)
+        out.append(UInt8(ascii: "."))
+        var fraction = digits % pow
+        // Exactly k fraction digits with leading zeros; the last one is non-zero (a smaller
+        // k would have matched otherwise).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { buf in
+          var i = k - 1
+          while i >= 0 {
+            buf[i] = UInt8(ascii: "0") &+ UInt8(fraction % 10)
+            fraction /= 10
+            i -= 1
+          }
+          out.append(bytes: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buf[0..<k])))
+        }
+        return true
+      }
+      k += 1
+      scale *= 10
+    }
+    return false
   }
 
   /// Appends `true` or `false`.
   @inlinable
-  public static func appendBool(_ value: Bool, to out: inout [UInt8]) {
+  public static func appendBool<O: JSONOutput>(_ value: Bool, to out: inout O) {
     appendRaw(value ? "true" : "false", to: &out)
   }
 
   /// Appends ASCII text verbatim.
   @inlinable
-  public static func appendRaw(_ text: StaticString, to out: inout [UInt8]) {
-    out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  public static func appendRaw<O: JSONOutput>(_ text: StaticString, to out: inout O) {
+    out.append(bytes: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
   }
 }

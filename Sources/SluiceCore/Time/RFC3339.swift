@@ -6,6 +6,12 @@
 
 /// RFC 3339 timestamps written straight into a byte buffer, without `Date` or formatters.
 public enum RFC3339 {
+  /// "00" to "99", for writing two digits at a time.
+  @inlinable
+  public static var digitPairs: StaticString {
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+  }
+
   /// The current time as nanoseconds since the Unix epoch.
   @inlinable
   public static func nowNanoseconds() -> Int64 {
@@ -83,33 +89,42 @@ extension Int64 {
 /// Writes RFC 3339 timestamps reusing the `YYYY-MM-DDTHH:MM:SS.` part while the second is
 /// the same, so a busy writer formats only the six fraction digits. One per thread.
 public struct RFC3339Cache: Sendable {
-  private var second: Int64 = .min
-  private var prefix: [UInt8] = []
+  @usableFromInline var second: Int64 = .min
+  /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (27 bytes) for the current second; the fraction digits
+  /// are overwritten per call.
+  @usableFromInline var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
   public init() {}
 
   /// Appends the timestamp for `nanoseconds` since the epoch (UTC, microseconds).
-  @inline(__always)
-  public mutating func append(_ nanoseconds: Int64, to out: inout [UInt8]) {
-    let micros = nanoseconds.dividedWithFloor(by: 1_000)
-    let second = micros.dividedWithFloor(by: 1_000_000)
-    if second != self.second {
-      prefix.removeAll(keepingCapacity: true)
-      RFC3339.appendMicroseconds(second * 1_000_000_000, to: &prefix)
-      prefix.removeLast(7)  // "000000Z"
-      self.second = second
+  @inlinable
+  public mutating func append<O: JSONOutput>(_ nanoseconds: Int64, to out: inout O) {
+    let micros = nanoseconds >= 0 ? nanoseconds / 1_000 : nanoseconds.dividedWithFloor(by: 1_000)
+    let second = micros >= 0 ? micros / 1_000_000 : micros.dividedWithFloor(by: 1_000_000)
+    if second != self.second { setSecond(second) }
+    let fraction = Int(truncatingIfNeeded: micros - second * 1_000_000)
+    let pairs = RFC3339.digitPairs.utf8Start
+    withUnsafeMutableBytes(of: &text) { buf in
+      let hi = fraction / 10_000
+      let mid = fraction / 100 % 100
+      let lo = fraction % 100
+      buf[20] = pairs[2 * hi]
+      buf[21] = pairs[2 * hi + 1]
+      buf[22] = pairs[2 * mid]
+      buf[23] = pairs[2 * mid + 1]
+      buf[24] = pairs[2 * lo]
+      buf[25] = pairs[2 * lo + 1]
+      out.append(bytes: UnsafeRawBufferPointer(rebasing: buf[0..<27]))
     }
-    out.append(contentsOf: prefix)
-    var fraction = micros - second * 1_000_000
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 7) { buf in
-      var k = 5
-      while k >= 0 {
-        buf[k] = UInt8(ascii: "0") &+ UInt8(fraction % 10)
-        fraction /= 10
-        k -= 1
-      }
-      buf[6] = UInt8(ascii: "Z")
-      out.append(contentsOf: buf)
+  }
+
+  @usableFromInline
+  mutating func setSecond(_ second: Int64) {
+    var formatted: [UInt8] = []
+    RFC3339.appendMicroseconds(second * 1_000_000_000, to: &formatted)
+    withUnsafeMutableBytes(of: &text) { buf in
+      for (k, b) in formatted.prefix(27).enumerated() { buf[k] = b }
     }
+    self.second = second
   }
 }
