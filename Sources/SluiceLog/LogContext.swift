@@ -15,38 +15,58 @@ import SluiceCore
 /// Nested scopes add to the outer one; a key bound again in an inner scope overrides it.
 /// Fields are encoded to JSON once, when the scope is entered, not on every log call.
 public struct LogContext: Sendable {
-  public private(set) var requestID: String?
-  public private(set) var userID: String?
-  /// Bound fields in the order they were first bound.
-  public private(set) var fields: [(key: String, value: JSONValue)] = []
-  /// `,"key":value` for every field, pre-encoded (secret keys already masked).
-  private(set) var encodedFields: [UInt8] = []
+  /// What is bound, immutable and shared: reading the context costs one reference, or
+  /// nothing at all when nothing is bound.
+  final class Storage: Sendable {
+    let requestID: String?
+    let userID: String?
+    let fields: [(key: String, value: JSONValue)]
+    /// `,"key":value` for every field, pre-encoded (secret keys already masked).
+    let encodedFields: [UInt8]
 
-  public init() {}
+    init(requestID: String?, userID: String?, fields: [(key: String, value: JSONValue)], encodedFields: [UInt8]) {
+      self.requestID = requestID
+      self.userID = userID
+      self.fields = fields
+      self.encodedFields = encodedFields
+    }
+  }
+
+  let storage: Storage?
+
+  public init() { storage = nil }
+
+  init(storage: Storage?) { self.storage = storage }
+
+  public var requestID: String? { storage?.requestID }
+  public var userID: String? { storage?.userID }
+  /// Bound fields in the order they were first bound.
+  public var fields: [(key: String, value: JSONValue)] { storage?.fields ?? [] }
+  /// `,"key":value` for every field, pre-encoded (secret keys already masked).
+  var encodedFields: [UInt8] { storage?.encodedFields ?? [] }
 
   /// The context of the current task.
   @TaskLocal public static var current = LogContext()
 
   /// Whether nothing is bound.
-  public var isEmpty: Bool { requestID == nil && userID == nil && fields.isEmpty }
+  public var isEmpty: Bool { storage == nil }
 
   /// This context with more bound (the new values win).
   public func adding(requestID: String? = nil, userID: String? = nil, fields: [String: JSONValue] = [:]) -> LogContext {
-    var c = self
-    if let requestID { c.requestID = requestID }
-    if let userID { c.userID = userID }
-    if !fields.isEmpty {
-      for key in fields.keys.sorted() {
-        let value = fields[key]!
-        if let i = c.fields.firstIndex(where: { $0.key == key }) {
-          c.fields[i].value = value
-        } else {
-          c.fields.append((key, value))
-        }
+    if requestID == nil && userID == nil && fields.isEmpty { return self }
+    var merged = self.fields
+    for key in fields.keys.sorted() {
+      let value = fields[key]!
+      if let i = merged.firstIndex(where: { $0.key == key }) {
+        merged[i].value = value
+      } else {
+        merged.append((key, value))
       }
-      c.encodedFields = Self.encode(c.fields)
     }
-    return c
+    return LogContext(
+      storage: Storage(
+        requestID: requestID ?? self.requestID, userID: userID ?? self.userID, fields: merged,
+        encodedFields: fields.isEmpty ? encodedFields : Self.encode(merged)))
   }
 
   /// Default secret keys and marker; a handler configured otherwise re-encodes the fields.

@@ -12,9 +12,12 @@ import SluiceCore
 ///   the log call returns, under a lock, so lines never interleave and a crash loses nothing
 ///   already logged.
 /// - **Asynchronous**: the caller only copies the line into a bounded in-memory queue; a
-///   background thread writes the queue out in large writes. When the queue is full the line
-///   is dropped and counted in ``droppedLines`` (and in `sluice_log_dropped_total` when
-///   metrics are on) — never silently, never blocking the caller.
+///   background thread writes the queue out in large writes, at the latest `flushInterval`
+///   after the first queued line (or as soon as a batch's worth is queued). The caller wakes
+///   the writer at most once per batch, so a log call costs no system call. When the queue is
+///   full the line is dropped and counted in ``droppedLines`` (and in
+///   `sluice_log_dropped_total` when metrics are on) — never silently, never blocking the
+///   caller.
 ///
 /// Every output is flushed on ``flush()`` and at process exit (`atexit`).
 /// A file destination can rotate by size: `app.log` → `app.log.1` → … → `app.log.<keep>`.
@@ -33,21 +36,39 @@ public final class LogOutput: @unchecked Sendable {
   /// Synchronous (lossless) or asynchronous (bounded, counted drops).
   public enum Mode: Sendable, Equatable {
     case synchronous
-    /// `capacityBytes` bounds the memory the queue may hold.
-    case asynchronous(capacityBytes: Int = 4 << 20)
+    /// `capacityBytes` bounds the memory the queue may hold; queued lines are written within
+    /// `flushIntervalMilliseconds` (sooner when a quarter of the capacity, at most 256 KiB, is queued, on ``LogOutput/flush()``
+    /// and at exit).
+    case asynchronous(capacityBytes: Int = 4 << 20, flushIntervalMilliseconds: Int = 20)
   }
+
+  /// Queued bytes at which the asynchronous writer is woken without waiting for the interval
+  /// (a quarter of the queue, at most 256 KiB): few wake-ups, and a batch stays in cache.
+  private let batchBytes: Int
 
   public let destination: Destination
   public let mode: Mode
-  private var fd: Int32
-  private var fileSize: Int
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let hasWork = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-  private let drained = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-  private var queue: [UInt8] = []
-  private var writing = false
-  private var closed = false
-  private var dropped = 0
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+  private let hasWork: UnsafeMutablePointer<pthread_cond_t>
+  private let drained: UnsafeMutablePointer<pthread_cond_t>
+  /// Mutable state, guarded by `mutex`, behind a pointer so that using it costs no
+  /// exclusivity checks.
+  private struct State {
+    var fd: Int32
+    var fileSize = 0
+    /// Lines waiting for the writer thread (asynchronous mode).
+    var queue = ByteBuffer(capacity: 4096)
+    var writing = false
+    var closed = false
+    var dropped = 0
+    /// Writer thread (asynchronous mode): waiting for a first line, waiting out the flush
+    /// interval, whether it has already been told to hurry, whether someone waits for it.
+    var writerIdle = false
+    var writerBatching = false
+    var hurried = false
+    var flushRequested = false
+  }
+  private let state: UnsafeMutablePointer<State>
   private var writerThread: pthread_t?
   /// Called (outside the lock) with the number of lines dropped, for metrics. Guarded by `mutex`.
   private var onDrop: (@Sendable (Int) -> Void)?
@@ -58,17 +79,39 @@ public final class LogOutput: @unchecked Sendable {
   public static let stderr = try! LogOutput(.standardError)
 
   public init(_ destination: Destination, mode: Mode = .synchronous) throws {
-    self.destination = destination
-    self.mode = mode
+    // Open first: a throw before every stored property is set runs no deinit.
+    let fd: Int32
     switch destination {
     case .standardOutput: fd = 1
     case .standardError: fd = 2
     case .file(let path, _, _): fd = try Self.openAppend(path)
     }
+    self.destination = destination
+    self.mode = mode
+    if case .asynchronous(let capacity, _) = mode {
+      batchBytes = max(1, min(capacity / 4, 256 << 10))
+    } else {
+      batchBytes = 0
+    }
+    mutex = .allocate(capacity: 1)
+    hasWork = .allocate(capacity: 1)
+    drained = .allocate(capacity: 1)
+    state = .allocate(capacity: 1)
     var st = stat()
-    fileSize = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
-    pthread_mutex_init(mutex, nil)
-    pthread_cond_init(hasWork, nil)
+    state.initialize(to: State(fd: fd, fileSize: fstat(fd, &st) == 0 ? Int(st.st_size) : 0))
+    // Adaptive: a contended lock spins briefly before sleeping (critical sections are a copy).
+    var mutexAttributes = pthread_mutexattr_t()
+    pthread_mutexattr_init(&mutexAttributes)
+    #if canImport(Glibc)
+      pthread_mutexattr_settype(&mutexAttributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
+    #endif
+    pthread_mutex_init(mutex, &mutexAttributes)
+    pthread_mutexattr_destroy(&mutexAttributes)
+    var attributes = pthread_condattr_t()
+    pthread_condattr_init(&attributes)
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+    pthread_cond_init(hasWork, &attributes)
+    pthread_condattr_destroy(&attributes)
     pthread_cond_init(drained, nil)
     if case .asynchronous = mode { startWriter() }
     OutputRegistry.register(self)
@@ -84,20 +127,23 @@ public final class LogOutput: @unchecked Sendable {
   deinit {
     flush()
     pthread_mutex_lock(mutex)
-    closed = true
+    state.pointee.closed = true
     pthread_cond_signal(hasWork)
     pthread_mutex_unlock(mutex)
     if let t = writerThread { pthread_join(t, nil) }
-    if case .file = destination { close(fd) }
+    if case .file = destination { close(state.pointee.fd) }
     pthread_cond_destroy(hasWork)
     pthread_cond_destroy(drained)
     pthread_mutex_destroy(mutex)
     mutex.deallocate()
     hasWork.deallocate()
     drained.deallocate()
+    state.pointee.queue.deallocate()
+    state.deinitialize(count: 1)
+    state.deallocate()
   }
 
-  /// Sets what is told about dropped lines (SluiceLog wires `sluice_log_dropped_total` here
+  /// Sets what is told about state.pointee.dropped lines (SluiceLog wires `sluice_log_dropped_total` here
   /// when metrics are configured). The first handler set wins.
   func reportDrops(to handler: @escaping @Sendable (Int) -> Void) {
     pthread_mutex_lock(mutex)
@@ -109,7 +155,7 @@ public final class LogOutput: @unchecked Sendable {
   public var droppedLines: Int {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    return dropped
+    return state.pointee.dropped
   }
 
   /// Writes one complete line (including its newline).
@@ -119,17 +165,23 @@ public final class LogOutput: @unchecked Sendable {
     case .synchronous:
       writeOut(line)
       pthread_mutex_unlock(mutex)
-    case .asynchronous(let capacity):
-      if queue.count + line.count > capacity {
-        dropped += 1
+    case .asynchronous(let capacity, _):
+      if state.pointee.queue.count + line.count > capacity {
+        state.pointee.dropped += 1
         let report = onDrop
         pthread_mutex_unlock(mutex)
         report?(1)
         return
       }
-      let wasEmpty = queue.isEmpty
-      queue.append(contentsOf: line)
-      if wasEmpty { pthread_cond_signal(hasWork) }
+      state.pointee.queue.append(bytes: line)
+      // Wake the writer only when it sleeps without a deadline, or when a batch is full.
+      if state.pointee.writerIdle {
+        state.pointee.writerIdle = false
+        pthread_cond_signal(hasWork)
+      } else if state.pointee.writerBatching && !state.pointee.hurried && state.pointee.queue.count >= batchBytes {
+        state.pointee.hurried = true
+        pthread_cond_signal(hasWork)
+      }
       pthread_mutex_unlock(mutex)
     }
   }
@@ -137,7 +189,11 @@ public final class LogOutput: @unchecked Sendable {
   /// Returns once everything logged before the call has been written.
   public func flush() {
     pthread_mutex_lock(mutex)
-    while !queue.isEmpty || writing {
+    if !state.pointee.queue.isEmpty || state.pointee.writing {
+      state.pointee.flushRequested = true
+      pthread_cond_signal(hasWork)
+    }
+    while !state.pointee.queue.isEmpty || state.pointee.writing {
       pthread_cond_wait(drained, mutex)
     }
     pthread_mutex_unlock(mutex)
@@ -147,17 +203,17 @@ public final class LogOutput: @unchecked Sendable {
 
   /// Called with the mutex held (synchronous mode) or from the writer thread (asynchronous).
   private func writeOut(_ bytes: UnsafeRawBufferPointer) {
-    if case .file(let path, let limit, let keep) = destination, limit > 0, fileSize > 0,
-      fileSize + bytes.count > limit
+    if case .file(let path, let limit, let keep) = destination, limit > 0, state.pointee.fileSize > 0,
+      state.pointee.fileSize + bytes.count > limit
     {
       rotate(path: path, keep: keep)
     }
     // A logger has nowhere to report its own write errors; what was written is counted.
-    fileSize += FileDescriptorIO.writeAll(fd, bytes)
+    state.pointee.fileSize += FileDescriptorIO.writeAll(state.pointee.fd, bytes)
   }
 
   private func rotate(path: String, keep: Int) {
-    close(fd)
+    close(state.pointee.fd)
     if keep <= 0 {
       unlink(path)
     } else {
@@ -169,8 +225,8 @@ public final class LogOutput: @unchecked Sendable {
       }
       rename(path, "\(path).1")
     }
-    fd = (try? Self.openAppend(path)) ?? -1
-    fileSize = 0
+    state.pointee.fd = (try? Self.openAppend(path)) ?? -1
+    state.pointee.fileSize = 0
   }
 
   static func openAppend(_ path: String) throws -> Int32 {
@@ -202,21 +258,44 @@ public final class LogOutput: @unchecked Sendable {
   }
 
   private func runWriter() {
-    var batch: [UInt8] = []
+    guard case .asynchronous(_, let intervalMilliseconds) = mode else { return }
+    let interval = Int64(max(0, intervalMilliseconds)) * 1_000_000
+    var batch = ByteBuffer(capacity: 4096)
+    defer { batch.deallocate() }
     pthread_mutex_lock(mutex)
     while true {
-      while queue.isEmpty && !closed { pthread_cond_wait(hasWork, mutex) }
-      if queue.isEmpty && closed { break }
-      swap(&batch, &queue)
-      writing = true
+      while state.pointee.queue.isEmpty && !state.pointee.closed {
+        state.pointee.writerIdle = true
+        pthread_cond_wait(hasWork, mutex)
+      }
+      state.pointee.writerIdle = false
+      if state.pointee.queue.isEmpty && state.pointee.closed { break }
+      // Let lines gather for up to the interval, unless a batch is full or someone waits.
+      if interval > 0 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let deadlineNanos = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) + interval
+        var deadline = timespec(tv_sec: Int(deadlineNanos / 1_000_000_000), tv_nsec: Int(deadlineNanos % 1_000_000_000))
+        state.pointee.writerBatching = true
+        while state.pointee.queue.count < batchBytes && !state.pointee.flushRequested && !state.pointee.closed {
+          if pthread_cond_timedwait(hasWork, mutex, &deadline) == ETIMEDOUT { break }
+        }
+        state.pointee.writerBatching = false
+      }
+      state.pointee.hurried = false
+      swap(&batch, &state.pointee.queue)
+      state.pointee.writing = true
       pthread_mutex_unlock(mutex)
       // Write outside the lock so callers keep queueing meanwhile; in this mode only this
       // thread touches the descriptor. Batches hold whole lines only.
-      batch.withUnsafeBytes { writeOut($0) }
+      writeOut(batch.bytes)
       pthread_mutex_lock(mutex)
-      writing = false
-      batch.removeAll(keepingCapacity: true)
-      if queue.isEmpty { pthread_cond_broadcast(drained) }
+      state.pointee.writing = false
+      batch.reset(shrinkingAbove: 4 << 20, to: 64 << 10)
+      if state.pointee.queue.isEmpty {
+        state.pointee.flushRequested = false
+        pthread_cond_broadcast(drained)
+      }
     }
     pthread_cond_broadcast(drained)
     pthread_mutex_unlock(mutex)

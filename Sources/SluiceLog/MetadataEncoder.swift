@@ -8,9 +8,15 @@ struct MetadataEncoder: Sendable {
   let secrets: SecretKeys
   /// The marker's escaped JSON string content (a custom marker may contain `"` or `\`).
   let marker: [UInt8]
+  /// ``inlineLoadWorks`` and ``attributeCarrier``, copied here: reading a `static let` on
+  /// every value costs a `swift_once` check.
+  let inlineLoad: Bool
+  let attributeCarrier: ObjectIdentifier
 
   init(secrets: SecretKeys, marker: String) {
     self.secrets = secrets
+    self.inlineLoad = Self.inlineLoadWorks
+    self.attributeCarrier = Self.attributeCarrier
     var escaped: [UInt8] = []
     JSONWriter.appendStringContent(marker, to: &escaped)
     self.marker = escaped
@@ -19,8 +25,9 @@ struct MetadataEncoder: Sendable {
   /// Appends `,"key":value` for each entry, keys sorted, skipping keys in `skip`. A key the
   /// schema writes itself (in `reserved`) is written as `fields.<key>`, so no line has a key
   /// twice (logrus's convention).
-  func appendMembers(
-    _ metadata: Logger.Metadata, to out: inout [UInt8], skip: Set<String>? = nil, reserved: ReservedKeys? = nil
+  func appendMembers<O: JSONOutput>(
+    _ metadata: Logger.Metadata, to out: inout O, skip: Set<String>? = nil, reserved: ReservedKeys? = nil,
+    leadingComma: Bool = true
   ) {
     let n = metadata.count
     if n == 0 { return }
@@ -41,17 +48,19 @@ struct MetadataEncoder: Sendable {
           while a < count {
             let item = order[a]
             var b = a - 1
-            while b >= 0 && keys[order[b]] > keys[item] {
+            while b >= 0 && Self.precedes(keys[item], keys[order[b]]) {
               order[b + 1] = order[b]
               b -= 1
             }
             order[b + 1] = item
             a += 1
           }
+          var first = !leadingComma
           for k in 0..<count {
             let i = order[k]
             if let skip, skip.contains(keys[i]) { continue }
-            out.append(UInt8(ascii: ","))
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
             if let reserved, reserved.contains(keys[i]) {
               appendMember(key: "fields." + keys[i], value: values[i], to: &out)
             } else {
@@ -65,9 +74,87 @@ struct MetadataEncoder: Sendable {
     }
   }
 
+  /// Key order: by UTF-8 bytes.
+  @inline(__always)
+  static func precedes(_ a: String, _ b: String) -> Bool {
+    a.utf8.lexicographicallyPrecedes(b.utf8)
+  }
+
+  /// The fast path for a call's own metadata: like ``appendMembers(_:to:skip:reserved:leadingComma:)``
+  /// with `reserved`, but each key's fragment, secret verdict and sort prefix come from the
+  /// thread's ``KeyCache`` (filled for configuration `owner`).
+  func appendCallMembers(
+    _ metadata: Logger.Metadata, to out: inout ByteBuffer, cache: KeyCache, owner: UInt64,
+    scratch: inout ByteBuffer, reserved: ReservedKeys
+  ) {
+    let n = metadata.count
+    if n == 0 { return }
+    cache.prepare(owner: owner)
+    let compute = { (key: String, fragment: inout ByteBuffer) -> (prefix0: UInt64, prefix1: UInt64, secret: Bool) in
+      fragment.append(UInt8(ascii: ","))
+      fragment.append(UInt8(ascii: "\""))
+      if reserved.contains(key) { JSONWriter.appendRaw("fields.", to: &fragment) }
+      JSONWriter.appendStringContent(key, to: &fragment)
+      fragment.append(UInt8(ascii: "\""))
+      fragment.append(UInt8(ascii: ":"))
+      let (p0, p1) = KeyCache.sortPrefix(key)
+      return (p0, p1, self.secrets.matches(key))
+    }
+    // Sort plain key infos and dictionary positions on the stack: the sort moves small
+    // values, and neither keys nor values are copied out of the dictionary.
+    withUnsafeTemporaryAllocation(of: KeyCache.Info.self, capacity: n) { infos in
+      withUnsafeTemporaryAllocation(of: Logger.Metadata.Index.self, capacity: n) { positions in
+        var count = 0
+        var p = metadata.startIndex
+        while p != metadata.endIndex {
+          infos[count] = cache.info(metadata.keys[p], scratch: &scratch, compute: compute)
+          positions.initializeElement(at: count, to: p)
+          count += 1
+          metadata.formIndex(after: &p)
+        }
+        // Insertion sort on the prefixes; whole keys only break ties.
+        var a = 1
+        while a < count {
+          let x = infos[a]
+          let xp = positions[a]
+          var b = a - 1
+          while b >= 0 {
+            let y = infos[b]
+            let before =
+              x.prefix0 != y.prefix0
+              ? x.prefix0 < y.prefix0
+              : (x.prefix1 != y.prefix1
+                ? x.prefix1 < y.prefix1 : Self.precedes(metadata.keys[xp], metadata.keys[positions[b]]))
+            if !before { break }
+            infos[b + 1] = y
+            positions[b + 1] = positions[b]
+            b -= 1
+          }
+          infos[b + 1] = x
+          positions[b + 1] = xp
+          a += 1
+        }
+        let arena = cache.arena.baseAddress
+        let scratchBase = scratch.baseAddress
+        for k in 0..<count {
+          let info = infos[k]
+          let base = info.inScratch ? scratchBase : arena
+          out.append(
+            bytes: UnsafeRawBufferPointer(start: base + Int(info.fragmentStart), count: Int(info.fragmentLength)))
+          if info.secret {
+            appendMarker(to: &out)
+          } else {
+            append(metadata.values[positions[k]], to: &out)
+          }
+        }
+        _ = UnsafeMutableBufferPointer(rebasing: positions[0..<count]).deinitialize()
+      }
+    }
+  }
+
   /// Appends `"key":value` (no leading comma).
   @inline(__always)
-  func appendMember(key: String, value: Logger.MetadataValue, to out: inout [UInt8]) {
+  func appendMember<O: JSONOutput>(key: String, value: Logger.MetadataValue, to out: inout O) {
     JSONWriter.appendString(key, to: &out)
     out.append(UInt8(ascii: ":"))
     if secrets.matches(key) {
@@ -77,21 +164,21 @@ struct MetadataEncoder: Sendable {
     }
   }
 
-  func appendMarker(to out: inout [UInt8]) {
+  func appendMarker<O: JSONOutput>(to out: inout O) {
     out.append(UInt8(ascii: "\""))
-    out.append(contentsOf: marker)
+    marker.withUnsafeBytes { out.append(bytes: $0) }
     out.append(UInt8(ascii: "\""))
   }
 
   /// Appends `,"key":value` for each context field, in order, masking secret keys at any depth.
-  func appendFields(_ fields: [(key: String, value: JSONValue)], to out: inout [UInt8]) {
+  func appendFields<O: JSONOutput>(_ fields: [(key: String, value: JSONValue)], to out: inout O) {
     for (key, value) in fields {
       out.append(UInt8(ascii: ","))
       appendMember(key: key, json: value, to: &out)
     }
   }
 
-  private func appendMember(key: String, json value: JSONValue, to out: inout [UInt8]) {
+  private func appendMember<O: JSONOutput>(key: String, json value: JSONValue, to out: inout O) {
     JSONWriter.appendString(key, to: &out)
     out.append(UInt8(ascii: ":"))
     if secrets.matches(key) {
@@ -102,7 +189,7 @@ struct MetadataEncoder: Sendable {
   }
 
   /// Appends a JSON value, masking members under secret keys at any depth.
-  private func appendJSON(_ value: JSONValue, to out: inout [UInt8]) {
+  private func appendJSON<O: JSONOutput>(_ value: JSONValue, to out: inout O) {
     switch value {
     case .object(let members):
       out.append(UInt8(ascii: "{"))
@@ -123,23 +210,42 @@ struct MetadataEncoder: Sendable {
     }
   }
 
-  static let int = ObjectIdentifier(Int.self)
-  static let double = ObjectIdentifier(Double.self)
-  static let bool = ObjectIdentifier(Bool.self)
-  static let int64 = ObjectIdentifier(Int64.self)
-  static let int32 = ObjectIdentifier(Int32.self)
-  static let int16 = ObjectIdentifier(Int16.self)
-  static let int8 = ObjectIdentifier(Int8.self)
-  static let uint = ObjectIdentifier(UInt.self)
-  static let uint64 = ObjectIdentifier(UInt64.self)
-  static let uint32 = ObjectIdentifier(UInt32.self)
-  static let uint16 = ObjectIdentifier(UInt16.self)
-  static let uint8 = ObjectIdentifier(UInt8.self)
-  static let float = ObjectIdentifier(Float.self)
+  /// The dynamic type swift-log wraps attributed values in (internal to swift-log, so found
+  /// by making one).
+  static let attributeCarrier: ObjectIdentifier = {
+    if case .stringConvertible(let c) = Logger.MetadataValue.attributed("", attributes: .init()) {
+      return ObjectIdentifier(type(of: c))
+    }
+    return ObjectIdentifier(Never.self)
+  }()
+
+  typealias Convertible = any CustomStringConvertible & Sendable
+
+  /// The value of a number or boolean whose dynamic type is known to be `T`: read straight
+  /// from the existential container's inline buffer (where the Swift ABI keeps values of up
+  /// to three words), which costs a load instead of a runtime cast. The layout is checked once
+  /// at start-up; if it is not as expected, a checked cast is used.
+  @inline(__always)
+  static func load<T>(_ c: Convertible, as type: T.Type, fast: Bool) -> T {
+    if fast { return withUnsafeBytes(of: c) { $0.load(as: T.self) } }
+    return c as! T
+  }
+
+  static let inlineLoadWorks: Bool = {
+    guard MemoryLayout<Convertible>.size >= 3 * MemoryLayout<Int>.size else { return false }
+    let i: Convertible = 0x0123_4567_89AB_CDEF as Int
+    let d: Convertible = -2.5 as Double
+    let b: Convertible = true
+    let u: Convertible = 200 as UInt8
+    return withUnsafeBytes(of: i) { $0.load(as: Int.self) } == 0x0123_4567_89AB_CDEF
+      && withUnsafeBytes(of: d) { $0.load(as: Double.self) } == -2.5
+      && withUnsafeBytes(of: b) { $0.load(as: Bool.self) } == true
+      && withUnsafeBytes(of: u) { $0.load(as: UInt8.self) } == 200
+  }()
 
   /// Appends a value with its natural JSON type.
-  func append(_ value: Logger.MetadataValue, to out: inout [UInt8]) {
-    switch value {
+  func append<O: JSONOutput>(_ value: consuming Logger.MetadataValue, to out: inout O) {
+    switch consume value {
     case .string(let s):
       JSONWriter.appendString(s, to: &out)
     case .stringConvertible(let c):
@@ -147,21 +253,34 @@ struct MetadataEncoder: Sendable {
       // single cast that is known to succeed, instead of a chain of failing `as?` casts.
       let t = ObjectIdentifier(type(of: c))
       switch t {
-      case Self.int: JSONWriter.appendInt(Int64(c as! Int), to: &out)
-      case Self.double: JSONWriter.appendDouble(c as! Double, to: &out)
-      case Self.bool: JSONWriter.appendBool(c as! Bool, to: &out)
-      case Self.int64: JSONWriter.appendInt(c as! Int64, to: &out)
-      case Self.int32: JSONWriter.appendInt(Int64(c as! Int32), to: &out)
-      case Self.int16: JSONWriter.appendInt(Int64(c as! Int16), to: &out)
-      case Self.int8: JSONWriter.appendInt(Int64(c as! Int8), to: &out)
-      case Self.uint: JSONWriter.appendUInt(UInt64(c as! UInt), to: &out)
-      case Self.uint64: JSONWriter.appendUInt(c as! UInt64, to: &out)
-      case Self.uint32: JSONWriter.appendUInt(UInt64(c as! UInt32), to: &out)
-      case Self.uint16: JSONWriter.appendUInt(UInt64(c as! UInt16), to: &out)
-      case Self.uint8: JSONWriter.appendUInt(UInt64(c as! UInt8), to: &out)
-      case Self.float: JSONWriter.appendDouble(Double(c as! Float), to: &out)
+      case ObjectIdentifier(Int.self):
+        JSONWriter.appendInt(Int64(Self.load(c, as: Int.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(Double.self):
+        JSONWriter.appendDouble(Self.load(c, as: Double.self, fast: inlineLoad), to: &out)
+      case ObjectIdentifier(Bool.self): JSONWriter.appendBool(Self.load(c, as: Bool.self, fast: inlineLoad), to: &out)
+      case ObjectIdentifier(Int64.self): JSONWriter.appendInt(Self.load(c, as: Int64.self, fast: inlineLoad), to: &out)
+      case ObjectIdentifier(Int32.self):
+        JSONWriter.appendInt(Int64(Self.load(c, as: Int32.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(Int16.self):
+        JSONWriter.appendInt(Int64(Self.load(c, as: Int16.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(Int8.self):
+        JSONWriter.appendInt(Int64(Self.load(c, as: Int8.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(UInt.self):
+        JSONWriter.appendUInt(UInt64(Self.load(c, as: UInt.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(UInt64.self):
+        JSONWriter.appendUInt(Self.load(c, as: UInt64.self, fast: inlineLoad), to: &out)
+      case ObjectIdentifier(UInt32.self):
+        JSONWriter.appendUInt(UInt64(Self.load(c, as: UInt32.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(UInt16.self):
+        JSONWriter.appendUInt(UInt64(Self.load(c, as: UInt16.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(UInt8.self):
+        JSONWriter.appendUInt(UInt64(Self.load(c, as: UInt8.self, fast: inlineLoad)), to: &out)
+      case ObjectIdentifier(Float.self):
+        JSONWriter.appendDouble(Double(Self.load(c, as: Float.self, fast: inlineLoad)), to: &out)
       default:
-        if value.attributes[Sensitivity.self] == .sensitive {
+        // Only swift-log's attribute carrier can hold attributes (SLG-0004).
+        if t == attributeCarrier && Logger.MetadataValue.stringConvertible(c).attributes[Sensitivity.self] == .sensitive
+        {
           appendMarker(to: &out)
         } else {
           JSONWriter.appendString(c.description, to: &out)
@@ -169,9 +288,7 @@ struct MetadataEncoder: Sendable {
       }
     case .dictionary(let dict):
       out.append(UInt8(ascii: "{"))
-      let start = out.count
-      appendMembers(dict, to: &out)
-      if out.count > start { out.remove(at: start) }  // the first member's comma
+      appendMembers(dict, to: &out, leadingComma: false)
       out.append(UInt8(ascii: "}"))
     case .array(let items):
       out.append(UInt8(ascii: "["))

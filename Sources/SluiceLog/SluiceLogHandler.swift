@@ -1,6 +1,12 @@
 import Logging
 import SluiceCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A swift-log backend that writes one JSON object per line.
 ///
 /// ```swift
@@ -11,7 +17,7 @@ import SluiceCore
 /// Key order is stable (for the default schema): `timestamp` (RFC 3339, UTC, microseconds),
 /// `level`, `message`, `logger`, `service`, then context (`request_id`, `user_id`,
 /// `trace_id`, `span_id`, bound context fields), then metadata (logger-bound first, then
-/// the metadata provider's, then the call's, each sorted by key), then `error.type` and
+/// the metadata provider's, then the call's, each sorted by key in UTF-8 byte order), then `error.type` and
 /// `error.message`, then optionally `source.file`, `source.line`, `source.function`.
 /// See ``LogSchema`` for the ECS and OpenTelemetry layouts.
 ///
@@ -108,32 +114,36 @@ public struct SluiceLogHandler: LogHandler {
   // MARK: - Logging
 
   public func log(event: LogEvent) {
+    let shared = self.shared
     shared.metrics?.record(level: event.level, error: event.error)
-    ThreadLocalBuffer.with { bytes, clock, box in
-      encode(event, into: &bytes, clock: &clock)
-      if shared.scanValues { redactValues(&bytes, box) }
-      bytes.append(0x0A)
-      bytes.withUnsafeBytes { shared.output.write($0) }
+    ThreadLocalBuffer.with { box in
+      let state = box.state
+      encode(event, into: &state.pointee.line, clock: &state.pointee.clock, box: box, scratch: &state.pointee.scratch)
+      if shared.scanValues { redactValues(&state.pointee.line, box) }
+      state.pointee.line.append(0x0A)
+      shared.output.write(state.pointee.line.bytes)
     }
   }
 
-  func encode(_ event: LogEvent, into out: inout [UInt8], clock: inout RFC3339Cache) {
+  func encode(
+    _ event: LogEvent, into out: inout ByteBuffer, clock: inout RFC3339Cache, box: ThreadLocalBuffer.Box,
+    scratch: inout ByteBuffer
+  ) {
+    let shared = self.shared
     let keys = shared.keys
     let isOTel = shared.isOTel
-    out.append(contentsOf: shared.timestampKey)  // {"timestamp":"
+    shared.timestampKey.withUnsafeBytes { out.append(bytes: $0) }  // {"timestamp":"
     clock.append(RFC3339.nowNanoseconds(), to: &out)
-    out.append(contentsOf: shared.levelFragments[LogMetrics.index(event.level)])
+    shared.levelFragments[LogMetrics.index(event.level)].withUnsafeBytes { out.append(bytes: $0) }
     JSONWriter.appendString(event.message.description, to: &out)
 
-    let context = LogContext.current
+    let context = LogContext.current.storage
     let trace = shared.traceContext.ids()
+    afterMessage.withUnsafeBytes { out.append(bytes: $0) }  // ,"logger":…,"service":… (OTel: ,"resource":{…})
     if isOTel {
-      out.append(contentsOf: afterMessage)  // ,"resource":{…}
       if let trace { appendTrace(trace, keys, &out) }
       JSONWriter.appendRaw(",\"attributes\":{\"logger\":", to: &out)
       JSONWriter.appendString(label, to: &out)
-    } else {
-      out.append(contentsOf: afterMessage)  // ,"logger":…,"service":…
     }
     // OTel writes trace ids at the top level (above); the others after request_id/user_id.
     let contextTrace = isOTel ? nil : trace
@@ -141,14 +151,23 @@ public struct SluiceLogHandler: LogHandler {
     // Metadata from the provider and the call; detect keys bound twice.
     let provided = metadataProvider?.get()
     let callMetadata = event.metadata
-    if needsMerge(context, provided, callMetadata) {
+    if context == nil && provided == nil && (boundKeys.isEmpty || callMetadata == nil) {
+      // The common case: nothing the call's metadata could collide with.
+      if let contextTrace { appendTrace(contextTrace, keys, &out) }
+      if !boundFragment.isEmpty { boundFragment.withUnsafeBytes { out.append(bytes: $0) } }
+      if let callMetadata {
+        shared.encoder.appendCallMembers(
+          callMetadata, to: &out, cache: box.keys, owner: shared.id, scratch: &scratch, reserved: shared.reserved)
+      }
+    } else if needsMerge(context, provided, callMetadata) {
       encodeMerged(context, provided, callMetadata, keys, contextTrace, &out)
     } else {
       appendContext(context, keys, skip: nil, trace: contextTrace, &out)
-      if !boundFragment.isEmpty { out.append(contentsOf: boundFragment) }
+      if !boundFragment.isEmpty { boundFragment.withUnsafeBytes { out.append(bytes: $0) } }
       if let provided, !provided.isEmpty { shared.encoder.appendMembers(provided, to: &out, reserved: shared.reserved) }
       if let callMetadata, !callMetadata.isEmpty {
-        shared.encoder.appendMembers(callMetadata, to: &out, reserved: shared.reserved)
+        shared.encoder.appendCallMembers(
+          callMetadata, to: &out, cache: box.keys, owner: shared.id, scratch: &scratch, reserved: shared.reserved)
       }
     }
 
@@ -171,7 +190,7 @@ public struct SluiceLogHandler: LogHandler {
   }
 
   @inline(__always)
-  private func appendKey(_ key: StaticString, _ out: inout [UInt8]) {
+  private func appendKey(_ key: StaticString, _ out: inout ByteBuffer) {
     out.append(UInt8(ascii: ","))
     out.append(UInt8(ascii: "\""))
     JSONWriter.appendRaw(key, to: &out)
@@ -179,7 +198,8 @@ public struct SluiceLogHandler: LogHandler {
     out.append(UInt8(ascii: ":"))
   }
 
-  private func appendTrace(_ trace: (traceID: String, spanID: String), _ keys: LogSchema.Keys, _ out: inout [UInt8]) {
+  private func appendTrace(_ trace: (traceID: String, spanID: String), _ keys: LogSchema.Keys, _ out: inout ByteBuffer)
+  {
     appendKey(keys.traceID, &out)
     JSONWriter.appendString(trace.traceID, to: &out)
     appendKey(keys.spanID, &out)
@@ -187,9 +207,14 @@ public struct SluiceLogHandler: LogHandler {
   }
 
   private func appendContext(
-    _ context: LogContext, _ keys: LogSchema.Keys, skip: Set<String>?, trace: (traceID: String, spanID: String)?,
-    _ out: inout [UInt8]
+    _ context: LogContext.Storage?, _ keys: LogSchema.Keys, skip: Set<String>?,
+    trace: (traceID: String, spanID: String)?,
+    _ out: inout ByteBuffer
   ) {
+    guard let context else {
+      if let trace { appendTrace(trace, keys, &out) }
+      return
+    }
     if let id = context.requestID, skip?.contains(keys.requestID.description) != true {
       appendKey(keys.requestID, &out)
       JSONWriter.appendString(id, to: &out)
@@ -201,15 +226,18 @@ public struct SluiceLogHandler: LogHandler {
     if let trace { appendTrace(trace, keys, &out) }
     guard skip == nil, !context.fields.isEmpty else { return }
     if shared.contextFieldsPrecoded {
-      out.append(contentsOf: context.encodedFields)
+      context.encodedFields.withUnsafeBytes { out.append(bytes: $0) }
     } else {
       shared.encoder.appendFields(context.fields, to: &out)  // other secret keys or marker than the default
     }
   }
 
   /// Whether some key would be written twice (rare: then the slow, merging path runs).
-  private func needsMerge(_ context: LogContext, _ provided: Logger.Metadata?, _ call: Logger.Metadata?) -> Bool {
-    let reserved = context.requestID != nil || context.userID != nil
+  private func needsMerge(
+    _ context: LogContext.Storage?, _ provided: Logger.Metadata?, _ call: Logger.Metadata?
+  ) -> Bool {
+    let reserved = context?.requestID != nil || context?.userID != nil
+    let contextFields = context?.fields ?? []
     if reserved && !boundKeys.isEmpty
       && (boundKeys.contains(shared.requestIDKey) || boundKeys.contains(shared.userIDKey))
     {
@@ -217,32 +245,32 @@ public struct SluiceLogHandler: LogHandler {
     }
     let providedCount = provided?.count ?? 0
     let callCount = call?.count ?? 0
-    if providedCount + callCount == 0 && context.fields.isEmpty { return false }
+    if providedCount + callCount == 0 && contextFields.isEmpty { return false }
     // The common case: only the call's own metadata, nothing it could collide with.
-    if providedCount == 0 && boundKeys.isEmpty && !reserved && context.fields.isEmpty { return false }
+    if providedCount == 0 && boundKeys.isEmpty && !reserved && contextFields.isEmpty { return false }
     func collides(_ key: String) -> Bool {
       if boundKeys.contains(key) { return true }
       if reserved && (key == shared.requestIDKey || key == shared.userIDKey) { return true }
-      for f in context.fields where f.key == key { return true }
+      for f in contextFields where f.key == key { return true }
       return false
     }
     if let provided { for key in provided.keys where collides(key) { return true } }
     if let call {
       for key in call.keys where collides(key) || provided?[key] != nil { return true }
     }
-    if !context.fields.isEmpty && !boundKeys.isEmpty {
-      for f in context.fields where boundKeys.contains(f.key) { return true }
+    if !contextFields.isEmpty && !boundKeys.isEmpty {
+      for f in contextFields where boundKeys.contains(f.key) { return true }
     }
     return false
   }
 
   /// Writes context and metadata merged by key: call > provider > logger-bound > context.
   private func encodeMerged(
-    _ context: LogContext, _ provided: Logger.Metadata?, _ call: Logger.Metadata?, _ keys: LogSchema.Keys,
-    _ trace: (traceID: String, spanID: String)?, _ out: inout [UInt8]
+    _ context: LogContext.Storage?, _ provided: Logger.Metadata?, _ call: Logger.Metadata?, _ keys: LogSchema.Keys,
+    _ trace: (traceID: String, spanID: String)?, _ out: inout ByteBuffer
   ) {
     var merged: Logger.Metadata = [:]
-    for (key, value) in context.fields { merged[key] = value.metadataValue }
+    for (key, value) in context?.fields ?? [] { merged[key] = value.metadataValue }
     merged.merge(metadata) { _, new in new }
     if let provided { merged.merge(provided) { _, new in new } }
     if let call { merged.merge(call) { _, new in new } }
@@ -251,16 +279,16 @@ public struct SluiceLogHandler: LogHandler {
   }
 
   /// Runs the shared redaction engine over the encoded line, in place.
-  private func redactValues(_ bytes: inout [UInt8], _ box: ThreadLocalBuffer.Box) {
+  private func redactValues(_ bytes: inout ByteBuffer, _ box: ThreadLocalBuffer.Box) {
     // A weak reference, not an ObjectIdentifier: a freed configuration's address can be reused.
     if box.redactorOwner !== shared {
       box.redactor = Redactor(detectors: shared.configuration.valueDetectors)
       box.redactorOwner = shared
     }
-    bytes.withUnsafeBytes { box.event.load($0) }
+    box.event.load(bytes.bytes)
     guard case (.object, _) = box.event.parse(using: JSONScanner()) else { return }
     if box.redactor!.redact(&box.event, scanner: JSONScanner()) > 0 {
-      bytes.removeAll(keepingCapacity: true)
+      bytes.removeAll()
       bytes.append(contentsOf: box.event.bytes)
     }
   }
@@ -269,6 +297,8 @@ public struct SluiceLogHandler: LogHandler {
 
   /// What a configuration needs on every call, computed once.
   final class Shared: Sendable {
+    /// Unique for the life of the process (per-thread caches are tagged with it).
+    let id: UInt64
     let configuration: Configuration
     // Hot fields, copied out of the configuration so a call does not copy all of it.
     let output: LogOutput
@@ -290,6 +320,7 @@ public struct SluiceLogHandler: LogHandler {
     let contextFieldsPrecoded: Bool
 
     init(_ configuration: Configuration) {
+      self.id = SharedID.next()
       self.configuration = configuration
       output = configuration.output
       metrics = configuration.metrics
@@ -391,6 +422,19 @@ public struct SluiceLogHandler: LogHandler {
       }
     }
     return f
+  }
+}
+
+/// Hands out ``SluiceLogHandler/Shared/id``s.
+enum SharedID {
+  nonisolated(unsafe) private static var last: UInt64 = 0
+  nonisolated(unsafe) private static var lock = pthread_mutex_t()
+
+  static func next() -> UInt64 {
+    pthread_mutex_lock(&lock)
+    defer { pthread_mutex_unlock(&lock) }
+    last += 1
+    return last
   }
 }
 

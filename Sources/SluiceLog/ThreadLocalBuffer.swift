@@ -6,18 +6,37 @@ import SluiceCore
   import Darwin
 #endif
 
-/// A byte buffer per thread, so encoding a log line needs neither a lock nor an allocation
-/// once the thread's buffer has grown to fit.
+/// Per-thread state for encoding log lines, so a log call needs neither a lock nor an
+/// allocation once the thread's buffers have grown to fit.
 enum ThreadLocalBuffer {
-  final class Box {
-    var bytes: [UInt8] = []
+  /// The per-call state, behind a pointer so that using it costs no exclusivity checks.
+  struct State {
+    /// The line being encoded.
+    var line = ByteBuffer(capacity: 1024)
+    /// Key fragments of this call's metadata keys that the key cache cannot hold.
+    var scratch = ByteBuffer(capacity: 256)
+    var clock = RFC3339Cache()
     var inUse = false
+  }
+
+  final class Box {
+    let state: UnsafeMutablePointer<State> = {
+      let p = UnsafeMutablePointer<State>.allocate(capacity: 1)
+      p.initialize(to: State())
+      return p
+    }()
+    let keys = KeyCache()
     /// For value redaction: a reusable event and this thread's copy of the redactor.
     var event = Event()
     var redactor: Redactor?
     weak var redactorOwner: SluiceLogHandler.Shared?
-    var clock = RFC3339Cache()
-    init() { bytes.reserveCapacity(1024) }
+
+    deinit {
+      state.pointee.line.deallocate()
+      state.pointee.scratch.deallocate()
+      state.deinitialize(count: 1)
+      state.deallocate()
+    }
   }
 
   private static let key: pthread_key_t = {
@@ -33,33 +52,32 @@ enum ThreadLocalBuffer {
     return key
   }()
 
-  /// Calls `body` with this thread's buffer (emptied) and timestamp cache, moved out of the
-  /// box for the call so that `body` works on locals (no dynamic exclusivity checks per
-  /// append). If a log call is already using the box on this thread (a `description` that
-  /// logs), a fresh box is used.
+  /// Calls `body` with this thread's box, its line buffer emptied. If a log call is already
+  /// using the box on this thread (a `description` that logs), a fresh box is used.
   @inline(__always)
-  static func with<R>(_ body: (inout [UInt8], inout RFC3339Cache, Box) throws -> R) rethrows -> R {
-    var box: Box
-    if let p = pthread_getspecific(key) {
-      box = Unmanaged<Box>.fromOpaque(p).takeUnretainedValue()
-    } else {
-      box = Box()
+  static func with<R>(_ body: (Box) throws -> R) rethrows -> R {
+    guard let p = pthread_getspecific(key) else {
+      let box = Box()
       pthread_setspecific(key, Unmanaged.passRetained(box).toOpaque())
+      return try run(box, body)
     }
-    if box.inUse { box = Box() }
-    box.inUse = true
-    var bytes: [UInt8] = []
-    var clock = RFC3339Cache()
-    swap(&bytes, &box.bytes)
-    swap(&clock, &box.clock)
-    bytes.removeAll(keepingCapacity: true)
+    return try Unmanaged<Box>.fromOpaque(p)._withUnsafeGuaranteedRef { box in
+      if box.state.pointee.inUse { return try run(Box(), body) }
+      return try run(box, body)
+    }
+  }
+
+  @inline(__always)
+  private static func run<R>(_ box: Box, _ body: (Box) throws -> R) rethrows -> R {
+    let state = box.state
+    state.pointee.inUse = true
+    state.pointee.line.removeAll()
+    state.pointee.scratch.removeAll()
     defer {
-      // Do not let one huge line pin a huge buffer to the thread forever.
-      if bytes.capacity > 1 << 20 { bytes = [] }
-      swap(&bytes, &box.bytes)
-      swap(&clock, &box.clock)
-      box.inUse = false
+      // Do not let one huge line pin a huge buffer to the thread for ever.
+      if state.pointee.line.capacity > 1 << 20 { state.pointee.line.reset(shrinkingAbove: 1 << 20, to: 1024) }
+      state.pointee.inUse = false
     }
-    return try body(&bytes, &clock, box)
+    return try body(box)
   }
 }

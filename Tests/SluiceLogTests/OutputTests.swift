@@ -188,3 +188,46 @@ struct OutputTests {
     }
   }
 }
+
+/// The asynchronous writer wakes by itself: a line is written within the flush interval
+/// without anyone calling `flush()`.
+@Suite("Asynchronous flush interval")
+struct AsynchronousFlushIntervalTests {
+  @Test func aLineIsWrittenWithoutFlush() async throws {
+    let log = try TestLog(mode: .asynchronous(capacityBytes: 1 << 20, flushIntervalMilliseconds: 20))
+    let logger = log.logger()
+    for round in 0..<3 {
+      logger.info("round \(round)")
+      // Wait for the file to show the line (bounded; the interval is 20 ms).
+      let deadline = ContinuousClock.now + .seconds(10)
+      while try log.lines().count < round + 1 && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(5))
+      }
+      #expect(try log.lines().count == round + 1, "line \(round) not written without flush")
+    }
+  }
+
+  /// Many small lines from several threads, then one `flush()`: nothing is lost or split, and
+  /// the writer was woken by batch size as well as by the interval.
+  @Test func burstsAreWrittenWhole() async throws {
+    let log = try TestLog(mode: .asynchronous(capacityBytes: 64 << 10, flushIntervalMilliseconds: 1000))
+    let logger = log.logger()
+    await withTaskGroup(of: Void.self) { group in
+      for t in 0..<4 {
+        group.addTask {
+          for i in 0..<2000 {
+            logger.info("x", metadata: ["seq": .stringConvertible(t * 2000 + i)])
+            if i % 200 == 0 { await Task.yield() }
+          }
+        }
+      }
+    }
+    log.output.flush()
+    let seqs = try log.values().compactMap { v -> Int64? in
+      if case .int(let n)? = v["seq"] { return n }
+      return nil
+    }
+    #expect(seqs.count + log.output.droppedLines == 8000)
+    #expect(Set(seqs).count == seqs.count)
+  }
+}

@@ -158,8 +158,9 @@ struct PropertyTests {
         m[k] = v
         e[k] = x
       }
-      // Keys as the dictionary stores them (canonically equal keys collapse into one).
-      return (m, m.keys.sorted().map { JSONMember($0, e[$0]!) })
+      // Keys as the dictionary stores them (canonically equal keys collapse into one), in
+      // SluiceLog's order: by UTF-8 bytes, not by Swift's canonical string ordering.
+      return (m, m.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { JSONMember($0, e[$0]!) })
     }
 
     mutating func sample() -> Sample {
