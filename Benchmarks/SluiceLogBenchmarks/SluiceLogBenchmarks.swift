@@ -1,6 +1,9 @@
 // SluiceLog's cost per call, each case measured with SluiceLogHandler and with swift-log's
-// StreamLogHandler in the same run. Both write every line with a write(2): SluiceLog to
-// /dev/null, StreamLogHandler to standard error (run with 2>/dev/null; scripts/bench does).
+// StreamLogHandler in the same run. Synchronous SluiceLog and StreamLogHandler write every
+// line with a write(2) (SluiceLog to /dev/null, StreamLogHandler to standard error: run with
+// 2>/dev/null, as scripts/bench does); asynchronous SluiceLog queues the line and a
+// background thread writes batches. "call-site floor" is swift-log's own cost with a handler
+// that does nothing.
 import Benchmark
 import Logging
 import SluiceLog

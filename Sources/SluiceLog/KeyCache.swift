@@ -82,16 +82,13 @@ final class KeyCache {
       && heap >> 61 & 1 == 0
   }()
 
-  /// What `key` needs, worked out with `compute` (which appends the fragment to the output
-  /// it is given) on a miss. `scratch` receives fragments of keys that cannot be remembered;
-  /// the result's `inScratch` tells which buffer its offsets refer to.
+  /// What `key` needs, worked out by `encoder` (with the configuration's `reserved` keys) on
+  /// a miss. `scratch` receives fragments of keys that cannot be remembered; the result's
+  /// `inScratch` tells which buffer its offsets refer to.
   @inline(__always)
-  func info(
-    _ key: String, scratch: inout ByteBuffer,
-    compute: (String, inout ByteBuffer) -> (prefix0: UInt64, prefix1: UInt64, secret: Bool)
-  ) -> Info {
+  func info(_ key: String, scratch: inout ByteBuffer, encoder: MetadataEncoder, reserved: ReservedKeys) -> Info {
     let (w0, w1) = Self.words(key)
-    guard isStable(w1) else { return Self.make(key, &scratch, compute, inScratch: true) }
+    guard isStable(w1) else { return encoder.keyInfo(key, reserved: reserved, into: &scratch, inScratch: true) }
     let mask = Self.slotCount - 1
     var i = Int(truncatingIfNeeded: (((w0 &* 0x9E37_79B9_7F4A_7C15) ^ w1) &* 0xBF58_476D_1CE4_E5B9) >> 40) & mask
     while slots[i].word1 != 0 {
@@ -99,23 +96,12 @@ final class KeyCache {
       i = (i + 1) & mask
     }
     if filled >= Self.slotCount - 1 {  // full within one call: do not remember
-      return Self.make(key, &scratch, compute, inScratch: true)
+      return encoder.keyInfo(key, reserved: reserved, into: &scratch, inScratch: true)
     }
-    let info = Self.make(key, &arena, compute, inScratch: false)
+    let info = encoder.keyInfo(key, reserved: reserved, into: &arena, inScratch: false)
     slots[i] = Slot(word0: w0, word1: w1, info: info)
     filled += 1
     return info
-  }
-
-  private static func make(
-    _ key: String, _ out: inout ByteBuffer,
-    _ compute: (String, inout ByteBuffer) -> (prefix0: UInt64, prefix1: UInt64, secret: Bool), inScratch: Bool
-  ) -> Info {
-    let start = out.count
-    let r = compute(key, &out)
-    return Info(
-      prefix0: r.prefix0, prefix1: r.prefix1, fragmentStart: Int32(start), fragmentLength: Int32(out.count - start),
-      secret: r.secret, inScratch: inScratch)
   }
 
   /// The first 16 bytes of `key`'s UTF-8, big-endian and zero-padded: comparing these

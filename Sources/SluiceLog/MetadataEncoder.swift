@@ -74,6 +74,24 @@ struct MetadataEncoder: Sendable {
     }
   }
 
+  /// Works out what a key needs on every call: appends its `,"key":` fragment (as
+  /// `,"fields.key":` if the schema writes that key itself) to `fragment`, and returns where
+  /// it is, the key's sort prefix and whether it names a secret.
+  func keyInfo(_ key: String, reserved: ReservedKeys, into fragment: inout ByteBuffer, inScratch: Bool) -> KeyCache.Info
+  {
+    let start = fragment.count
+    fragment.append(UInt8(ascii: ","))
+    fragment.append(UInt8(ascii: "\""))
+    if reserved.contains(key) { JSONWriter.appendRaw("fields.", to: &fragment) }
+    JSONWriter.appendStringContent(key, to: &fragment)
+    fragment.append(UInt8(ascii: "\""))
+    fragment.append(UInt8(ascii: ":"))
+    let (p0, p1) = KeyCache.sortPrefix(key)
+    return KeyCache.Info(
+      prefix0: p0, prefix1: p1, fragmentStart: Int32(start), fragmentLength: Int32(fragment.count - start),
+      secret: secrets.matches(key), inScratch: inScratch)
+  }
+
   /// Key order: by UTF-8 bytes.
   @inline(__always)
   static func precedes(_ a: String, _ b: String) -> Bool {
@@ -90,16 +108,6 @@ struct MetadataEncoder: Sendable {
     let n = metadata.count
     if n == 0 { return }
     cache.prepare(owner: owner)
-    let compute = { (key: String, fragment: inout ByteBuffer) -> (prefix0: UInt64, prefix1: UInt64, secret: Bool) in
-      fragment.append(UInt8(ascii: ","))
-      fragment.append(UInt8(ascii: "\""))
-      if reserved.contains(key) { JSONWriter.appendRaw("fields.", to: &fragment) }
-      JSONWriter.appendStringContent(key, to: &fragment)
-      fragment.append(UInt8(ascii: "\""))
-      fragment.append(UInt8(ascii: ":"))
-      let (p0, p1) = KeyCache.sortPrefix(key)
-      return (p0, p1, self.secrets.matches(key))
-    }
     // Sort plain key infos and dictionary positions on the stack: the sort moves small
     // values, and neither keys nor values are copied out of the dictionary.
     withUnsafeTemporaryAllocation(of: KeyCache.Info.self, capacity: n) { infos in
@@ -107,7 +115,7 @@ struct MetadataEncoder: Sendable {
         var count = 0
         var p = metadata.startIndex
         while p != metadata.endIndex {
-          infos[count] = cache.info(metadata.keys[p], scratch: &scratch, compute: compute)
+          infos[count] = cache.info(metadata.keys[p], scratch: &scratch, encoder: self, reserved: reserved)
           positions.initializeElement(at: count, to: p)
           count += 1
           metadata.formIndex(after: &p)
