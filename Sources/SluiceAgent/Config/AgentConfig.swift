@@ -45,10 +45,23 @@ public struct SourceConfig: Sendable, Codable, Equatable {
   public var pollInterval: ConfigDuration
   /// Longer lines are cut at this size and marked `"_truncated": true`.
   public var maxLineBytes: ByteSize
+  /// How lines are framed: `auto` (container runtime formats in kubelet log layouts, plain
+  /// elsewhere), `plain`, `cri` or `docker`.
+  public var format: LineFormat
+  /// Add `k8s.*` fields read from kubelet log paths.
+  public var kubernetesMetadata: Bool
+  /// `k8s.node.name`; defaults to the `NODE_NAME` environment variable (the DaemonSet sets it
+  /// from `spec.nodeName`).
+  public var nodeName: String?
+  /// A last line without its newline is shipped after this long without growth (0: wait
+  /// for the newline for ever).
+  public var partialLineTimeout: ConfigDuration
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, type, include, exclude
     case readFrom = "read_from", pollInterval = "poll_interval", maxLineBytes = "max_line_bytes"
+    case format, kubernetesMetadata = "kubernetes_metadata", nodeName = "node_name"
+    case partialLineTimeout = "partial_line_timeout"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -61,6 +74,11 @@ public struct SourceConfig: Sendable, Codable, Equatable {
     readFrom = try c.decodeIfPresent(ReadFrom.self, forKey: .readFrom) ?? .end
     pollInterval = try c.decodeIfPresent(ConfigDuration.self, forKey: .pollInterval) ?? .milliseconds(250)
     maxLineBytes = try c.decodeIfPresent(ByteSize.self, forKey: .maxLineBytes) ?? ByteSize(bytes: 1 << 20)
+    format = try c.decodeIfPresent(LineFormat.self, forKey: .format) ?? .auto
+    kubernetesMetadata = try c.decodeIfPresent(Bool.self, forKey: .kubernetesMetadata) ?? true
+    nodeName =
+      try c.decodeIfPresent(String.self, forKey: .nodeName) ?? ProcessInfo.processInfo.environment["NODE_NAME"]
+    partialLineTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .partialLineTimeout) ?? .seconds(10)
   }
 }
 

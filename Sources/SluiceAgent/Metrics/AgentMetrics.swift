@@ -31,6 +31,8 @@ public final class AgentMetrics: Sendable {
     public let droppedEmpty: CoreMetrics.Counter
     public let filesWatched: CoreMetrics.Gauge
     public let readErrors: CoreMetrics.Counter
+    /// Lines of a container log that were not in the runtime's format.
+    public let malformedLines: CoreMetrics.Counter
   }
 
   public func source(_ name: String) -> SourceCounters {
@@ -40,7 +42,8 @@ public final class AgentMetrics: Sendable {
       truncated: counter("sluice_source_lines_truncated_total", [("source", name)]),
       droppedEmpty: counter("sluice_events_dropped_total", [("source", name), ("reason", "empty_line")]),
       filesWatched: gauge("sluice_source_files_watched", [("source", name)]),
-      readErrors: counter("sluice_source_read_errors_total", [("source", name)]))
+      readErrors: counter("sluice_source_read_errors_total", [("source", name)]),
+      malformedLines: counter("sluice_source_malformed_lines_total", [("source", name)]))
   }
 
   /// Per-source event accounting done by the pipeline.

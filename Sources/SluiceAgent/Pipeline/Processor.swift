@@ -25,6 +25,8 @@ final class Processor {
   let logger: Logger
   var batches: [OpenBatch]
   var event = Event()
+  /// Container fields of the current line, pre-encoded.
+  private var extra: [UInt8] = []
   var nextSequence: UInt64 = 1
   private var sealed: [(Int, Batch)] = []
   private var warnedInvalidJSON = false
@@ -88,7 +90,7 @@ final class Processor {
     var wrapped: [Event.WrapReason: Int] = [:]
     var repaired = 0
 
-    chunk.forEachLine { line, truncated in
+    chunk.forEachLine { line, truncated, k in
       event.load(line)
       for step in steps {
         switch step {
@@ -119,6 +121,7 @@ final class Processor {
         repaired += event.wrapAsMessage(scanner: scanner)
         if truncated { event.appendMember(key: "_truncated", jsonValue: "true", scanner: scanner) }
       }
+      if !chunk.fileFields.isEmpty || !chunk.streams.isEmpty { addContainerFields(chunk, line: k) }
       // A batch sealed mid-chunk carries only the acknowledgement of earlier chunks
       // (set when they finished); this chunk's comes with a later batch.
       for k in batches.indices where batches[k].append(event.bytes) {
@@ -139,5 +142,33 @@ final class Processor {
     }
     for (k, batch) in sealed { await sinkInputs[k].send(batch) }
     sealed.removeAll(keepingCapacity: true)
+  }
+
+  /// Adds what the container runtime and the kubelet path say about the line: `stream`, the
+  /// runtime's time as `timestamp` (unless the event has a time of its own), and `k8s.*`.
+  /// A key the event already has is not added again.
+  private func addContainerFields(_ chunk: SourceChunk, line k: Int) {
+    extra.removeAll(keepingCapacity: true)
+    if let (stream, time) = chunk.containerInfo(line: k) {
+      if event.valueIndex(forAnyOf: ["stream"]) == nil {
+        JSONWriter.appendRaw("\"stream\":\"", to: &extra)
+        JSONWriter.appendRaw(stream.name, to: &extra)
+        extra.append(UInt8(ascii: "\""))
+      }
+      if !time.isEmpty && event.valueIndex(forAnyOf: SchemaKeys.timestamp) == nil {
+        if !extra.isEmpty { extra.append(UInt8(ascii: ",")) }
+        JSONWriter.appendRaw("\"timestamp\":", to: &extra)
+        time.withUnsafeBytes { t in
+          extra.append(UInt8(ascii: "\""))
+          JSONWriter.appendStringContent(t, to: &extra)
+          extra.append(UInt8(ascii: "\""))
+        }
+      }
+    }
+    if !chunk.fileFields.isEmpty && event.valueIndex(forAnyOf: ["k8s.pod.name"]) == nil {
+      if !extra.isEmpty { extra.append(UInt8(ascii: ",")) }
+      extra.append(contentsOf: chunk.fileFields)
+    }
+    extra.withUnsafeBytes { event.appendMembers(encoded: $0, scanner: scanner) }
   }
 }

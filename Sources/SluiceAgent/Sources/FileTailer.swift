@@ -13,8 +13,14 @@ import Logging
 ///   (rename + create rotation), the old descriptor is read to its end and kept for
 ///   ``rotateWait`` while it may still be written to, then closed.
 /// - A file that shrinks below the read position (copytruncate) is read again from 0.
-/// - A line is emitted only once its newline has arrived; the partial tail is held in
-///   memory and, not being acknowledged, is read again after a restart.
+/// - A line is emitted only once its newline has arrived, or once the file has not grown for
+///   `partial_line_timeout`; until then the partial tail is held in memory and, not being
+///   acknowledged, is read again after a restart.
+/// - Container runtime logs (CRI, Docker json-file) are unwrapped: partial records are joined
+///   into one event, and a checkpoint never falls inside a record, so a record cut by a
+///   restart is read again whole.
+/// - A file reached under two paths (a `/var/log/containers` symlink and its target) is
+///   followed once.
 final class FileTailer {
   struct Tracked {
     var path: String
@@ -22,12 +28,25 @@ final class FileTailer {
     var identity: FileIdentity
     /// File offset up to which bytes have been read.
     var readOffset: UInt64
+    /// File offset just past the last complete line or record: what a checkpoint may reach.
+    var committed: UInt64
     /// Bytes of the current, not yet terminated line.
     var partial: [UInt8] = []
     /// The current line passed `maxLineBytes`; the rest of it is being skipped.
     var overlong = false
     /// For rotated-away files: when they last grew.
     var idleSince: ContinuousClock.Instant?
+    /// When the file last grew (for the partial-line timeout).
+    var lastGrowth: ContinuousClock.Instant = .now
+    /// How lines are framed; `.auto` until the first line decides.
+    var format: LineFormat
+    /// Pre-encoded `k8s.*` fields for every event of the file.
+    var fileFields: [UInt8] = []
+    /// A container record being joined from partial lines, and its state.
+    var record: [UInt8] = []
+    var recordOverlong = false
+    var recordTime: [UInt8] = []
+    var recordStream = ContainerStream.stdout
   }
 
   let sourceIndex: Int
@@ -42,6 +61,9 @@ final class FileTailer {
   private var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
   private var warnedPaths = Set<String>()
   private var firstDiscovery = true
+  private var docker = DockerJSONLine()
+  private var dockerTime: [UInt8] = []
+  private var warnedMalformed = Set<String>()
 
   init(
     sourceIndex: Int, config: SourceConfig, resumeOffsets: [FileIdentity: UInt64],
@@ -74,6 +96,8 @@ final class FileTailer {
           // The name now points to a new file: finish the old one in the background.
           retire(path)
         }
+        // The same file under another name (a symlink and its target): follow it once.
+        if active.values.contains(where: { $0.identity == identity }) { continue }
         open(path, identity: identity)
       }
     }
@@ -119,8 +143,15 @@ final class FileTailer {
     if offset > 0 && offset <= size {
       lseek(fd, off_t(offset), SEEK_SET)
     }
-    logger.info("following file", metadata: ["path": "\(path)", "offset": "\(offset)", "identity": "\(identity)"])
-    active[path] = Tracked(path: path, fd: fd, identity: identity, readOffset: offset)
+    let kubernetes = KubernetesMetadata.parse(path: path)
+    var format = config.format
+    if format == .auto && kubernetes == nil { format = .plain }
+    var t = Tracked(path: path, fd: fd, identity: identity, readOffset: offset, committed: offset, format: format)
+    if config.kubernetesMetadata, let kubernetes { t.fileFields = kubernetes.encodedFields(node: config.nodeName) }
+    logger.info(
+      "following file",
+      metadata: ["path": "\(path)", "offset": "\(offset)", "identity": "\(identity)", "format": "\(format.rawValue)"])
+    active[path] = t
   }
 
   /// Reads what every followed file has gained, as chunks of complete lines.
@@ -160,12 +191,16 @@ final class FileTailer {
         metadata: ["path": "\(t.path)", "was": "\(t.readOffset)", "now": "\(st.st_size)"])
       lseek(t.fd, 0, SEEK_SET)
       t.readOffset = 0
+      t.committed = 0
       t.partial.removeAll()
       t.overlong = false
+      t.record.removeAll()
+      t.recordOverlong = false
+      t.recordTime.removeAll()
     }
     var total = 0
-    let startOffset = t.readOffset - UInt64(t.partial.count)
-    var chunk = SourceChunk(sourceIndex: sourceIndex, path: t.path, identity: t.identity, endOffset: startOffset)
+    let startOffset = t.committed
+    var chunk = newChunk(t)
     let maxLine = config.maxLineBytes.bytes
     while total < budget {
       let n = readBuffer.withUnsafeMutableBytes { Glibc.read(t.fd, $0.baseAddress, $0.count) }
@@ -187,14 +222,28 @@ final class FileTailer {
           }
           let end = UnsafeRawPointer(nl) - buf.baseAddress!
           appendPartial(&t, UnsafeRawBufferPointer(rebasing: buf[start..<end]), maxLine)
-          emitLine(&t, into: &chunk)
-          chunk.endOffset = base + UInt64(end) + 1
+          if emitLine(&t, into: &chunk, maxLine: maxLine) {
+            t.committed = base + UInt64(end) + 1
+            chunk.endOffset = t.committed
+          }
           start = end + 1
         }
       }
       if chunk.data.count >= 1 << 20 {
         chunks.append(chunk)
-        chunk = SourceChunk(sourceIndex: sourceIndex, path: t.path, identity: t.identity, endOffset: chunk.endOffset)
+        chunk = newChunk(t)
+      }
+    }
+    let now = ContinuousClock.now
+    if total > 0 {
+      t.lastGrowth = now
+    } else if !t.partial.isEmpty, config.partialLineTimeout.nanoseconds > 0,
+      now - t.lastGrowth >= config.partialLineTimeout.duration
+    {
+      // The writer left a line without its newline: ship it rather than hold it for ever.
+      if emitLine(&t, into: &chunk, maxLine: maxLine) {
+        t.committed = t.readOffset
+        chunk.endOffset = t.committed
       }
     }
     // A chunk of only blank lines still moves the checkpoint.
@@ -215,23 +264,121 @@ final class FileTailer {
     }
   }
 
-  private func emitLine(_ t: inout Tracked, into chunk: inout SourceChunk) {
+  private func newChunk(_ t: Tracked) -> SourceChunk {
+    var chunk = SourceChunk(sourceIndex: sourceIndex, path: t.path, identity: t.identity, endOffset: t.committed)
+    chunk.fileFields = t.fileFields
+    return chunk
+  }
+
+  /// Ends the current physical line: emits it (or, for container logs, adds it to the record
+  /// being joined). Returns whether a line or record is complete, i.e. whether the checkpoint
+  /// may move past this line.
+  private func emitLine(_ t: inout Tracked, into chunk: inout SourceChunk, maxLine: Int) -> Bool {
     defer {
       t.partial.removeAll(keepingCapacity: t.partial.capacity <= 64 * 1024)
       t.overlong = false
     }
-    var line = t.partial[...]
-    if !t.overlong, line.last == 0x0D { line = line.dropLast() }
+    if !t.overlong, t.partial.last == 0x0D { t.partial.removeLast() }
+    if t.format == .auto { t.format = detectFormat(t.partial) }
+    switch t.format {
+    case .plain, .auto:
+      emit(t.partial[...], truncated: t.overlong, stream: .none, time: [], into: &chunk)
+      return true
+    case .cri, .docker:
+      let parsed: ContainerLine? = t.partial.withUnsafeBytes { raw in
+        if t.format == .cri {
+          guard let c = CRILine.parse(raw) else { return nil }
+          appendToRecord(&t, UnsafeRawBufferPointer(rebasing: raw[c.content]), maxLine)
+          // A joined record carries the time of its first part.
+          if t.recordTime.isEmpty { t.recordTime.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[c.time])) }
+          return c
+        }
+        dockerTime.removeAll(keepingCapacity: true)
+        var content: [UInt8] = []
+        swap(&content, &t.record)
+        let c = docker.parse(raw, content: &content, time: &dockerTime)
+        swap(&content, &t.record)
+        if c != nil {
+          if t.record.count > maxLine {
+            t.record.removeLast(t.record.count - maxLine)
+            t.recordOverlong = true
+          }
+          if t.recordTime.isEmpty { t.recordTime.append(contentsOf: dockerTime) }
+        }
+        return c
+      }
+      guard let c = parsed else {
+        // Not in the runtime's format: shipped as it is (after any record being joined).
+        counters.malformedLines.increment()
+        if warnedMalformed.insert(t.path).inserted {
+          logger.warning(
+            "line not in the file's container log format; shipped as it is (counted in sluice_source_malformed_lines_total)",
+            metadata: ["path": "\(t.path)", "format": "\(t.format.rawValue)"])
+        }
+        flushRecord(&t, into: &chunk, stream: t.recordStream)
+        emit(t.partial[...], truncated: t.overlong, stream: .none, time: [], into: &chunk)
+        return true
+      }
+      if t.overlong { t.recordOverlong = true }
+      t.recordStream = c.stream
+      if c.isPartial { return false }
+      flushRecord(&t, into: &chunk, stream: c.stream)
+      return true
+    }
+  }
+
+  /// The first line tells a container runtime's format.
+  private func detectFormat(_ line: [UInt8]) -> LineFormat {
+    line.withUnsafeBytes { raw in
+      if CRILine.parse(raw) != nil { return .cri }
+      var content: [UInt8] = []
+      var time: [UInt8] = []
+      if raw.first == UInt8(ascii: "{"), docker.parse(raw, content: &content, time: &time) != nil { return .docker }
+      return .plain
+    }
+  }
+
+  private func appendToRecord(_ t: inout Tracked, _ bytes: UnsafeRawBufferPointer, _ maxLine: Int) {
+    let room = maxLine - t.record.count
+    if bytes.count <= room {
+      t.record.append(contentsOf: bytes)
+    } else {
+      if room > 0 { t.record.append(contentsOf: bytes[0..<room]) }
+      t.recordOverlong = true
+    }
+  }
+
+  private func flushRecord(_ t: inout Tracked, into chunk: inout SourceChunk, stream: ContainerStream) {
+    guard !t.record.isEmpty || !t.recordTime.isEmpty else { return }
+    emit(t.record[...], truncated: t.recordOverlong, stream: stream, time: t.recordTime, into: &chunk)
+    t.record.removeAll(keepingCapacity: t.record.capacity <= 64 * 1024)
+    t.recordTime.removeAll(keepingCapacity: true)
+    t.recordOverlong = false
+  }
+
+  private func emit(
+    _ line: ArraySlice<UInt8>, truncated: Bool, stream: ContainerStream, time: [UInt8], into chunk: inout SourceChunk
+  ) {
     if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
       counters.droppedEmpty.increment()
       return
     }
-    if t.overlong {
+    if truncated {
       chunk.truncatedLines.append(chunk.lineEnds.count)
       counters.truncated.increment()
     }
     chunk.data.append(contentsOf: line)
     chunk.lineEnds.append(chunk.data.count)
+    if stream != .none || !chunk.streams.isEmpty {
+      // Keep the per-line arrays aligned with the lines once a chunk has any.
+      while chunk.streams.count < chunk.lineEnds.count - 1 {
+        chunk.streams.append(0)
+        chunk.timeEnds.append(chunk.times.count)
+      }
+      chunk.streams.append(stream.rawValue)
+      chunk.times.append(contentsOf: time)
+      chunk.timeEnds.append(chunk.times.count)
+    }
   }
 
   static func identity(ofPath path: String) -> FileIdentity? {

@@ -28,6 +28,15 @@ public struct SourceChunk: Sendable {
   public var truncatedLines: [Int] = []
   /// File offset just past the last line's terminator.
   public var endOffset: UInt64
+  /// Container runtime logs only (empty otherwise): per line, the stream
+  /// (``ContainerStream`` raw value; 0 for a line that was not in the runtime's format) and
+  /// the runtime's timestamp text (line k's is `times[timeEnds[k-1]..<timeEnds[k]]`).
+  public var streams: [UInt8] = []
+  public var times: [UInt8] = []
+  public var timeEnds: [Int] = []
+  /// Fields every event of the file gets (pre-encoded `"k":v,…`, no leading comma): the
+  /// `k8s.*` metadata of kubelet log paths. Empty if none.
+  public var fileFields: [UInt8] = []
 
   public init(sourceIndex: Int, path: String, identity: FileIdentity, endOffset: UInt64) {
     self.sourceIndex = sourceIndex
@@ -38,8 +47,20 @@ public struct SourceChunk: Sendable {
 
   public var lineCount: Int { lineEnds.count }
 
+  /// The container stream and runtime timestamp of line `k`, if the file is a container log.
+  public func containerInfo(line k: Int) -> (stream: ContainerStream, time: ArraySlice<UInt8>)? {
+    guard k < streams.count, let stream = ContainerStream(rawValue: streams[k]), stream != .none else { return nil }
+    let start = k == 0 ? 0 : timeEnds[k - 1]
+    return (stream, times[start..<timeEnds[k]])
+  }
+
   /// Calls `body` with each line's bytes and whether it was truncated.
   public func forEachLine(_ body: (UnsafeRawBufferPointer, Bool) throws -> Void) rethrows {
+    try forEachLine { line, truncated, _ in try body(line, truncated) }
+  }
+
+  /// Calls `body` with each line's bytes, whether it was truncated, and its index.
+  public func forEachLine(_ body: (UnsafeRawBufferPointer, Bool, Int) throws -> Void) rethrows {
     try data.withUnsafeBytes { raw in
       var start = 0
       var nextTruncated = 0
@@ -49,7 +70,7 @@ public struct SourceChunk: Sendable {
           truncated = true
           nextTruncated += 1
         }
-        try body(UnsafeRawBufferPointer(rebasing: raw[start..<end]), truncated)
+        try body(UnsafeRawBufferPointer(rebasing: raw[start..<end]), truncated, k)
         start = end
       }
     }

@@ -111,6 +111,19 @@ public struct Event: Sendable {
     }
   }
 
+  /// Appends pre-encoded members (`"k":v,"k2":v2`, no leading comma; valid JSON members)
+  /// to a structured event in one rewrite.
+  public mutating func appendMembers(encoded: UnsafeRawBufferPointer, scanner: JSONScanner = JSONScanner()) {
+    guard !encoded.isEmpty, isStructured, let close = tape.last, close.kind == .objectEnd else { return }
+    let isEmpty = tape.count == 2
+    try? rewrite(scanner: scanner) { old, _, out in
+      out.append(contentsOf: old[0..<Int(close.start)])
+      if !isEmpty { out.append(UInt8(ascii: ",")) }
+      out.append(contentsOf: encoded)
+      out.append(contentsOf: old[Int(close.start)...])
+    }
+  }
+
   /// The tape index of the first of `keys` present at top level (or as a dotted path).
   public func valueIndex(forAnyOf keys: [String]) -> Int? {
     guard isStructured else { return nil }
