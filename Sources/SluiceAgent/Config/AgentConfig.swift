@@ -37,7 +37,7 @@ public struct SourceConfig: Sendable, Codable, Equatable {
 
   public var name: String
   public var type: Kind
-  /// Glob patterns (`*`, `?`, `[...]`) of files to tail.
+  /// Glob patterns (`*`, `?`, `[...]`, and `**` for any depth) of files to tail.
   public var include: [String]
   public var exclude: [String]
   /// Where to start in a file seen for the first time (a checkpointed file always resumes).

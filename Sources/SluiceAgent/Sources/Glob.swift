@@ -2,11 +2,13 @@
   import Glibc
 #endif
 
-/// Shell-style file name patterns, expanded with the C library's `glob(3)` and matched
-/// with `fnmatch(3)`.
+/// Shell-style file name patterns: `*`, `?` and `[...]` within one path component (expanded
+/// with the C library's `glob(3)`), and `**` for any number of directories, symlinked ones
+/// included (each directory is walked once, so symlink loops end).
 enum Glob {
   /// Paths matching `pattern`, sorted. Patterns that match nothing yield nothing.
   static func expand(_ pattern: String) -> [String] {
+    if pattern.split(separator: "/").contains("**") { return expandRecursive(pattern) }
     var g = glob_t()
     defer { globfree(&g) }
     guard glob(pattern, GLOB_NOSORT, nil, &g) == 0 else { return [] }
@@ -15,6 +17,69 @@ enum Glob {
       if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
     }
     return out.sorted()
+  }
+
+  /// `pattern` with `**` components: walks the directory tree below the part before the
+  /// first `**`.
+  private static func expandRecursive(_ pattern: String) -> [String] {
+    let absolute = pattern.hasPrefix("/")
+    let parts = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    var results = Set<String>()
+    var visited = Set<[UInt64]>()
+    func walk(_ dir: String, _ k: Int) {
+      if k == parts.count { return }
+      let part = parts[k]
+      let isLast = k == parts.count - 1
+      if part == "**" {
+        // Zero directories here…
+        if isLast { return }
+        walk(dir, k + 1)
+        // …or one more level, for every subdirectory (each directory once per `**`, by
+        // identity, so a symlink loop ends).
+        for name in entries(dir) where !name.hasPrefix(".") {
+          let child = join(dir, name)
+          guard let id = directoryIdentity(child), visited.insert(id + [UInt64(k)]).inserted else { continue }
+          walk(child, k)
+        }
+        return
+      }
+      let names: [String] = hasMeta(part) ? entries(dir).filter { fnmatch(part, $0, FNM_PERIOD) == 0 } : [part]
+      for name in names {
+        let child = join(dir, name)
+        if isLast {
+          var st = stat()
+          if stat(child, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { results.insert(child) }
+        } else if directoryIdentity(child) != nil {
+          walk(child, k + 1)
+        }
+      }
+    }
+    walk(absolute ? "/" : ".", 0)
+    return results.map { absolute || !$0.hasPrefix("./") ? $0 : String($0.dropFirst(2)) }.sorted()
+  }
+
+  private static func hasMeta(_ part: String) -> Bool { part.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
+
+  private static func join(_ dir: String, _ name: String) -> String { dir == "/" ? "/" + name : dir + "/" + name }
+
+  /// Device and inode if `path` is a directory (following symlinks).
+  private static func directoryIdentity(_ path: String) -> [UInt64]? {
+    var st = stat()
+    guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+    return [UInt64(st.st_dev), UInt64(st.st_ino)]
+  }
+
+  private static func entries(_ dir: String) -> [String] {
+    guard let d = opendir(dir) else { return [] }
+    defer { closedir(d) }
+    var names: [String] = []
+    while let e = readdir(d) {
+      let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
   }
 
   /// Whether `path` matches `pattern`. A pattern without `/` is matched against the file
