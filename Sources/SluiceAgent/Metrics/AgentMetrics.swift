@@ -33,6 +33,11 @@ public final class AgentMetrics: Sendable {
     public let readErrors: CoreMetrics.Counter
     /// Lines of a container log that were not in the runtime's format.
     public let malformedLines: CoreMetrics.Counter
+    /// Files found truncated (copytruncate), lines then read from the rotated copy, and
+    /// bytes known to be lost (seen but unread, with no copy to read them from).
+    public let truncations: CoreMetrics.Counter
+    public let truncationRecoveredLines: CoreMetrics.Counter
+    public let truncationLostBytes: CoreMetrics.Counter
   }
 
   public func source(_ name: String) -> SourceCounters {
@@ -43,7 +48,10 @@ public final class AgentMetrics: Sendable {
       droppedEmpty: counter("sluice_events_dropped_total", [("source", name), ("reason", "empty_line")]),
       filesWatched: gauge("sluice_source_files_watched", [("source", name)]),
       readErrors: counter("sluice_source_read_errors_total", [("source", name)]),
-      malformedLines: counter("sluice_source_malformed_lines_total", [("source", name)]))
+      malformedLines: counter("sluice_source_malformed_lines_total", [("source", name)]),
+      truncations: counter("sluice_source_truncations_total", [("source", name)]),
+      truncationRecoveredLines: counter("sluice_source_truncation_recovered_lines_total", [("source", name)]),
+      truncationLostBytes: counter("sluice_source_truncation_lost_bytes_total", [("source", name)]))
   }
 
   /// Per-source event accounting done by the pipeline.

@@ -12,7 +12,11 @@ import Logging
 /// - A file is followed through its descriptor. When its path comes to name another file
 ///   (rename + create rotation), the old descriptor is read to its end and kept for
 ///   ``rotateWait`` while it may still be written to, then closed.
-/// - A file that shrinks below the read position (copytruncate) is read again from 0.
+/// - A file that shrinks below the read position, or whose first bytes change (copytruncate,
+///   even when the file regrew between two polls), is read again from 0 — after what had not
+///   been read yet is taken from the rotated copy (`app.log.1`, `app.log-20261123`: the
+///   sibling whose first bytes match), so copytruncate loses only what is written between
+///   logrotate's copy and its truncation.
 /// - A line is emitted only once its newline has arrived, or once the file has not grown for
 ///   `partial_line_timeout`; until then the partial tail is held in memory and, not being
 ///   acknowledged, is read again after a restart.
@@ -47,7 +51,14 @@ final class FileTailer {
     var recordOverlong = false
     var recordTime: [UInt8] = []
     var recordStream = ContainerStream.stdout
+    /// The file's first bytes (up to ``headBytes``) as last read: to recognise a rewrite
+    /// and the rotated copy.
+    var head: [UInt8] = []
+    /// The size at the last poll.
+    var lastSize: UInt64 = 0
   }
+
+  static let headBytes = 256
 
   let sourceIndex: Int
   let config: SourceConfig
@@ -159,11 +170,7 @@ final class FileTailer {
   func poll(budget: Int = 4 << 20) -> [SourceChunk] {
     var chunks: [SourceChunk] = []
     var used = 0
-    for path in active.keys.sorted() {
-      guard used < budget, var t = active[path] else { continue }
-      used += read(&t, into: &chunks, budget: budget - used)
-      active[path] = t
-    }
+    // Rotated files first: their lines are older than those of the file now under the name.
     var k = 0
     while k < draining.count {
       var t = draining[k]
@@ -179,16 +186,33 @@ final class FileTailer {
       draining[k] = t
       k += 1
     }
+    for path in active.keys.sorted() {
+      guard used < budget, var t = active[path] else { continue }
+      used += read(&t, into: &chunks, budget: budget - used)
+      active[path] = t
+    }
     return chunks
   }
 
   /// Reads `t` to its end (or the budget); returns the bytes read.
   private func read(_ t: inout Tracked, into chunks: inout [SourceChunk], budget: Int) -> Int {
     var st = stat()
-    if fstat(t.fd, &st) == 0 && UInt64(st.st_size) < t.readOffset {
+    guard fstat(t.fd, &st) == 0 else { return 0 }
+    let size = UInt64(st.st_size)
+    if size != t.lastSize && isTruncated(t, size: size) {
+      let recovered = recoverFromCopy(t, into: &chunks)
+      counters.truncations.increment()
+      if recovered == nil && t.lastSize > t.committed {
+        // Bytes seen in the file but not read are gone with the truncation (a lower bound).
+        counters.truncationLostBytes.increment(by: Int(t.lastSize - t.committed))
+      }
       logger.warning(
         "file truncated; reading from the start",
-        metadata: ["path": "\(t.path)", "was": "\(t.readOffset)", "now": "\(st.st_size)"])
+        metadata: [
+          "path": "\(t.path)", "was": "\(t.readOffset)", "now": "\(size)",
+          "unread_taken_from": "\(recovered ?? "nowhere: no rotated copy found")",
+        ])
+      t.head.removeAll()
       lseek(t.fd, 0, SEEK_SET)
       t.readOffset = 0
       t.committed = 0
@@ -198,6 +222,8 @@ final class FileTailer {
       t.recordOverlong = false
       t.recordTime.removeAll()
     }
+    t.lastSize = size
+    if t.head.count < Self.headBytes && size > UInt64(t.head.count) { t.head = Self.readHead(t.fd, size: size) }
     var total = 0
     let startOffset = t.committed
     var chunk = newChunk(t)
@@ -379,6 +405,74 @@ final class FileTailer {
       chunk.times.append(contentsOf: time)
       chunk.timeEnds.append(chunk.times.count)
     }
+  }
+
+  /// Whether the file behind `t` was truncated (or truncated and rewritten) since it was read.
+  private func isTruncated(_ t: Tracked, size: UInt64) -> Bool {
+    if size < t.readOffset { return true }
+    guard !t.head.isEmpty, size >= UInt64(t.head.count) else { return false }
+    return Self.readHead(t.fd, size: UInt64(t.head.count)) != t.head
+  }
+
+  static func readHead(_ fd: Int32, size: UInt64) -> [UInt8] {
+    let n = Int(min(size, UInt64(headBytes)))
+    var head = [UInt8](repeating: 0, count: n)
+    let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, n, 0) }
+    if got < n { head.removeLast(n - max(got, 0)) }
+    return head
+  }
+
+  /// After a copytruncate: reads what `t` had not yet read from the rotated copy — a sibling
+  /// named `<name>.<suffix>` or `<name>-<suffix>`, not compressed, at least as long as what
+  /// was committed, and starting with the same bytes. Returns the copy's path, or nil.
+  private func recoverFromCopy(_ t: Tracked, into chunks: inout [SourceChunk]) -> String? {
+    guard !t.head.isEmpty, let slash = t.path.lastIndex(of: "/") else { return nil }
+    let dir = String(t.path[..<slash])
+    let name = String(t.path[t.path.index(after: slash)...])
+    let compressed = [".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip"]
+    for entry in Glob.entries(dir.isEmpty ? "/" : dir).sorted()
+    where entry != name && (entry.hasPrefix(name + ".") || entry.hasPrefix(name + "-"))
+      && !compressed.contains(where: { entry.hasSuffix($0) })
+    {
+      let path = dir + "/" + entry
+      let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+      guard fd >= 0 else { continue }
+      var st = stat()
+      guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_size) >= t.committed,
+        Self.readHead(fd, size: UInt64(t.head.count)) == t.head
+      else {
+        close(fd)
+        continue
+      }
+      var copy = t
+      copy.path = path
+      copy.fd = fd
+      copy.identity = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+      copy.readOffset = t.committed
+      copy.partial.removeAll()
+      copy.overlong = false
+      copy.record.removeAll()
+      copy.recordTime.removeAll()
+      copy.recordOverlong = false
+      copy.lastSize = UInt64(st.st_size)
+      lseek(fd, off_t(t.committed), SEEK_SET)
+      let before = chunks.count
+      _ = read(&copy, into: &chunks, budget: .max)
+      if !copy.partial.isEmpty {
+        // The copy ends inside a line whose rest went to the truncated file: ship the part.
+        var tail = newChunk(copy)
+        if emitLine(&copy, into: &tail, maxLine: config.maxLineBytes.bytes) || !tail.lineEnds.isEmpty {
+          tail.endOffset = copy.readOffset
+          chunks.append(tail)
+        }
+      }
+      var lines = 0
+      for c in chunks[before...] { lines += c.lineCount }
+      counters.truncationRecoveredLines.increment(by: lines)
+      close(fd)
+      return path
+    }
+    return nil
   }
 
   static func identity(ofPath path: String) -> FileIdentity? {

@@ -69,7 +69,8 @@ enum Glob {
     return [UInt64(st.st_dev), UInt64(st.st_ino)]
   }
 
-  private static func entries(_ dir: String) -> [String] {
+  /// The names in `dir` (without `.` and `..`); empty if it cannot be read.
+  static func entries(_ dir: String) -> [String] {
     guard let d = opendir(dir) else { return [] }
     defer { closedir(d) }
     var names: [String] = []

@@ -1,0 +1,232 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import SluiceAgent
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Real `logrotate` rotating a file every second while a writer appends 20,000 numbered
+/// lines a second and the agent binary tails it into a file sink. Every number is accounted
+/// for: with `create` each arrives exactly once and in order; with `copytruncate` each line
+/// that logrotate kept (in the live file or a rotated copy) arrives exactly once, and the
+/// lines written between logrotate's copy and its truncation — in no file at all — are
+/// counted and printed.
+@Suite("Rotation with logrotate", .serialized)
+struct RotationTests {
+  enum Mode: String, CaseIterable, Sendable { case create, copytruncate }
+
+  /// Appends `seq=<n>` lines to `path` at about `rate` lines/s for `seconds`. Like a real
+  /// service under `create` rotation, it reopens the file when the name points elsewhere.
+  final class Writer: Sendable {
+    let written = Mutex(0)
+    let done = Mutex(false)
+
+    func run(path: String, rate: Int, seconds: Double) {
+      var fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+      var openedIno = Self.inode(fd: fd)
+      let start = ContinuousClock.now
+      var n = 0
+      var line = [UInt8]()
+      while true {
+        let elapsed = ContinuousClock.now - start
+        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if secs >= seconds { break }
+        let due = Int(secs * Double(rate))
+        if n >= due {
+          usleep(200)
+          continue
+        }
+        if n % 64 == 0, let current = Self.inode(path: path), current != openedIno {
+          close(fd)
+          fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+          openedIno = Self.inode(fd: fd)
+        }
+        while n < due {
+          line.removeAll(keepingCapacity: true)
+          line.append(contentsOf: "{\"level\":\"info\",\"message\":\"tick\",\"seq\":\(n)}\n".utf8)
+          _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+          n += 1
+        }
+        written.withLock { $0 = n }
+      }
+      close(fd)
+      written.withLock { $0 = n }
+      done.withLock { $0 = true }
+    }
+
+    static func inode(fd: Int32) -> UInt64 {
+      var st = stat()
+      fstat(fd, &st)
+      return UInt64(st.st_ino)
+    }
+
+    static func inode(path: String) -> UInt64? {
+      var st = stat()
+      return stat(path, &st) == 0 ? UInt64(st.st_ino) : nil
+    }
+  }
+
+  func rotate(_ config: String, state: String) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/sbin/logrotate")
+    p.arguments = ["-f", "-s", state, config]
+    try p.run()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "logrotate failed")
+  }
+
+  func sequences(_ path: String) -> [Int] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    var out: [Int] = []
+    for line in text.split(separator: "\n") {
+      guard let r = line.range(of: "\"seq\":") else { continue }
+      let digits = line[r.upperBound...].prefix { $0.isNumber }
+      if let n = Int(digits) { out.append(n) }
+    }
+    return out
+  }
+
+  @Test(arguments: Mode.allCases)
+  func everyLineArrivesOnceWhileLogrotateRuns(_ mode: Mode) async throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/logrotate") else {
+      Issue.record("logrotate is not installed (scripts/test installs it)")
+      return
+    }
+    let dir = try TempDirectory("rotation-\(mode.rawValue)")
+    let log = dir.file("app.log").path
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let out = dir.file("out.ndjson").path
+    let rotateConfig = dir.file("logrotate.conf").path
+    try """
+    \(log) {
+      rotate 100
+      nocompress
+      missingok
+      \(mode == .create ? "create 0644" : "copytruncate")
+    }
+    """.write(toFile: rotateConfig, atomically: true, encoding: .utf8)
+    let config = dir.file("agent.yaml")
+    try """
+    data_dir: \(dir.path)/data
+    sources:
+      - {name: app, type: file, include: ["\(log)"], read_from: beginning, poll_interval: 10ms}
+    pipeline: [{type: parse}]
+    sinks:
+      - {name: out, type: file, path: \(out), compression: none, batch: {max_events: 5000, max_age: 50ms}}
+    admin: {address: "127.0.0.1:0"}
+    """.write(to: config, atomically: true, encoding: .utf8)
+    let agent = try AgentProcess(config: config)
+
+    let rate = 20_000
+    let seconds = 5.0
+    let writer = Writer()
+    let thread = Thread { writer.run(path: log, rate: rate, seconds: seconds) }
+    thread.start()
+    var rotations = 0
+    while !writer.done.withLock({ $0 }) {
+      try await Task.sleep(for: .seconds(1))
+      try rotate(rotateConfig, state: dir.file("logrotate.state").path)
+      rotations += 1
+    }
+    let total = writer.written.withLock { $0 }
+    // Wait (bounded) until the output stops growing with everything or nearly.
+    let deadline = ContinuousClock.now + .seconds(60)
+    var got: [Int] = []
+    var lastCount = -1
+    var stableSince = ContinuousClock.now
+    while ContinuousClock.now < deadline {
+      got = sequences(out)
+      if got.count >= total { break }
+      if got.count != lastCount {
+        lastCount = got.count
+        stableSince = .now
+      } else if ContinuousClock.now - stableSince > .seconds(5) {
+        break  // nothing more is coming
+      }
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    #expect(await agent.terminate() == 0)
+    got = sequences(out)
+    let unique = Set(got)
+    let lost = total - unique.count
+    let duplicates = got.count - unique.count
+    // What logrotate itself kept (the live file and every rotated copy): a line in none of
+    // them was written in copytruncate's window between copy and truncation.
+    var kept = Set<Int>()
+    for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) where name.hasPrefix("app.log") {
+      kept.formUnion(sequences(dir.file(name).path))
+    }
+    let missing = Set(0..<total).subtracting(unique)
+    let lostByAgent = missing.intersection(kept).count
+    print(
+      "rotation \(mode.rawValue): \(total) lines at \(rate)/s, \(rotations) rotations: \(lost) lost "
+        + "(\(lost - lostByAgent) in logrotate's copy-to-truncate window, \(lostByAgent) by the agent), "
+        + "\(duplicates) duplicated")
+    #expect(rotations >= 4)
+    #expect(total >= Int(Double(rate) * seconds * 0.9))
+    #expect(lostByAgent == 0, "\(mode.rawValue): \(lostByAgent) lines that logrotate kept were not shipped")
+    #expect(duplicates == 0, "\(mode.rawValue): \(duplicates) duplicated")
+    if mode == .create { #expect(lost == 0, "create: \(lost) of \(total) lines lost") }
+    if mode == .create {
+      let firstOutOfOrder = got.indices.dropFirst().first { got[$0 - 1] >= got[$0] }
+      #expect(firstOutOfOrder == nil, "create: lines out of order at \(firstOutOfOrder ?? -1)")
+    }
+  }
+}
+
+/// Truncation seen by the tailer itself, between two polls.
+@Suite("Truncation")
+struct TruncationTests {
+  func tailer(_ dir: TempDirectory) throws -> FileTailer {
+    let config = try ConfigLoader.parse(
+      yaml: """
+        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning}]
+        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
+        """)
+    return FileTailer(
+      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
+      logger: Logger(label: "test"))
+  }
+
+  func lines(_ chunks: [SourceChunk]) -> [String] {
+    var out: [String] = []
+    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
+    return out
+  }
+
+  /// The file is truncated and rewritten past the old read position before the next poll:
+  /// its first bytes changed, so it is read again from the start.
+  @Test func aFileRewrittenLongerBetweenPollsIsReadFromTheStart() throws {
+    let dir = try TempDirectory()
+    let path = dir.file("app.log").path
+    try "old one\nold two\n".write(toFile: path, atomically: false, encoding: .utf8)
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["old one", "old two"])
+    let fd = open(path, O_WRONLY | O_TRUNC)
+    let text = (0..<20).map { "new line \($0)\n" }.joined()
+    _ = text.utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, text.utf8.count) }
+    close(fd)
+    #expect(lines(t.poll()) == (0..<20).map { "new line \($0)" })
+  }
+
+  /// copytruncate between polls: what was not read yet comes from the copy.
+  @Test func unreadLinesComeFromTheRotatedCopy() throws {
+    let dir = try TempDirectory()
+    let path = dir.file("app.log").path
+    try "a\nb\n".write(toFile: path, atomically: false, encoding: .utf8)
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["a", "b"])
+    try dir.append("c\nd\npartial", to: "app.log")
+    // What logrotate's copytruncate does: copy, then truncate the original.
+    try FileManager.default.copyItem(atPath: path, toPath: path + ".1")
+    truncate(path, 0)
+    try dir.append("e\n", to: "app.log")
+    #expect(lines(t.poll()) == ["c", "d", "partial", "e"])
+  }
+}
