@@ -78,7 +78,7 @@ public final class Agent: Service {
         group.addTask {
           // Checkpoints are written on an interval and once more at the end.
           while !stop.isStopped && !Task.isCancelled {
-            await stop.sleep(for: .seconds(2))
+            await stop.sleep(for: config.checkpointInterval.duration)
             Self.save(store, logger)
           }
         }

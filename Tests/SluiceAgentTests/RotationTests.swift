@@ -166,7 +166,7 @@ struct RotationTests {
       "rotation \(mode.rawValue): \(total) lines at \(rate)/s, \(rotations) rotations: \(lost) lost "
         + "(\(lost - lostByAgent) in logrotate's copy-to-truncate window, \(lostByAgent) by the agent), "
         + "\(duplicates) duplicated")
-    #expect(rotations >= 4)
+    #expect(rotations >= 3, "only \(rotations) rotations happened")
     #expect(total >= Int(Double(rate) * seconds * 0.9))
     #expect(lostByAgent == 0, "\(mode.rawValue): \(lostByAgent) lines that logrotate kept were not shipped")
     #expect(duplicates == 0, "\(mode.rawValue): \(duplicates) duplicated")

@@ -12,10 +12,14 @@ public struct AgentConfig: Sendable, Codable, Equatable {
   /// How long a SIGTERM/SIGINT shutdown may spend flushing before it gives up (what is
   /// unsent then is not acknowledged, so it is read again after a restart).
   public var shutdownGrace: ConfigDuration
+  /// How often acknowledged positions are written to `data_dir/checkpoints.json` (and once
+  /// more at shutdown). After a crash, what was acknowledged since the last write is read
+  /// again.
+  public var checkpointInterval: ConfigDuration
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case dataDir = "data_dir", sources, pipeline, sinks, admin
-    case shutdownGrace = "shutdown_grace"
+    case shutdownGrace = "shutdown_grace", checkpointInterval = "checkpoint_interval"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -27,6 +31,7 @@ public struct AgentConfig: Sendable, Codable, Equatable {
     sinks = try c.decode([SinkConfig].self, forKey: .sinks)
     admin = try c.decodeIfPresent(AdminConfig.self, forKey: .admin) ?? AdminConfig()
     shutdownGrace = try c.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? .seconds(25)
+    checkpointInterval = try c.decodeIfPresent(ConfigDuration.self, forKey: .checkpointInterval) ?? .seconds(1)
   }
 }
 

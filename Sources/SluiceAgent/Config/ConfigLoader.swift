@@ -48,6 +48,9 @@ public enum ConfigLoader {
   public static func validate(_ c: AgentConfig) throws(ConfigError) {
     if c.sources.isEmpty { throw ConfigError(path: "sources", message: "at least one source is required") }
     if c.sinks.isEmpty { throw ConfigError(path: "sinks", message: "at least one sink is required") }
+    if c.checkpointInterval.nanoseconds < 10_000_000 {
+      throw ConfigError(path: "checkpoint_interval", message: "must be at least 10ms")
+    }
     var names = Set<String>()
     for (i, s) in c.sources.enumerated() {
       let at = "sources[\(i)]"
