@@ -86,7 +86,10 @@ public final class Agent: Service {
         await withTaskGroup(of: Void.self) { producers in
           for source in sources {
             let resume = store.offsets(source: source.config.name)
-            producers.addTask { await source.run(resumeOffsets: resume, output: input, stop: stop) }
+            let prints = store.fingerprints(source: source.config.name)
+            producers.addTask {
+              await source.run(resumeOffsets: resume, fingerprints: prints, output: input, stop: stop)
+            }
           }
           producers.addTask {
             while !stop.isStopped && !Task.isCancelled {

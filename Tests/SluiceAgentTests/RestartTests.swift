@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import Testing
+
+@testable import SluiceAgent
 
 /// The agent killed mid-file — SIGKILL three times, then SIGTERM — and restarted each time:
 /// no line is lost, and each restart resumes exactly at the saved checkpoint, so what is sent
@@ -123,5 +126,71 @@ struct RestartTests {
         r.firstSeq == expected,
         "round \(k): resumed at seq \(String(describing: r.firstSeq)), checkpoint says \(String(describing: expected))")
     }
+  }
+}
+
+/// Checkpoints remember each file's first bytes: a new file that got a checkpointed file's
+/// inode after it was deleted is read from its start, not from the old file's offset.
+@Suite("Fingerprints")
+struct FingerprintTests {
+  func tailer(
+    _ dir: TempDirectory, _ offsets: [FileIdentity: UInt64], _ prints: [FileIdentity: Fingerprint]
+  )
+    throws -> FileTailer
+  {
+    let config = try ConfigLoader.parse(
+      yaml: """
+        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning}]
+        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
+        """)
+    return FileTailer(
+      sourceIndex: 0, config: config.sources[0], resumeOffsets: offsets, resumeFingerprints: prints,
+      counters: AgentMetrics().source("app"), logger: Logger(label: "test"))
+  }
+
+  func lines(_ chunks: [SourceChunk]) -> [String] {
+    var out: [String] = []
+    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
+    return out
+  }
+
+  @Test func aReusedInodeDoesNotInheritTheOldOffset() throws {
+    let dir = try TempDirectory()
+    try dir.append("new file one\nnew file two\n", to: "app.log")
+    let id = try #require(FileTailer.identity(ofPath: dir.file("app.log").path))
+    let old = Fingerprint.of(Array("old file, other content\n".utf8))
+    let t = try tailer(dir, [id: 13], [id: old])
+    t.discover()
+    #expect(lines(t.poll()) == ["new file one", "new file two"])
+  }
+
+  @Test func theSameFileResumesAndItsShortFingerprintGrows() throws {
+    let dir = try TempDirectory()
+    try dir.append("one\n", to: "app.log")
+    let id = try #require(FileTailer.identity(ofPath: dir.file("app.log").path))
+    // Saved when the file held only "one\n"; it has grown since.
+    let short = Fingerprint.of(Array("one\n".utf8))
+    try dir.append("two\nthree\n", to: "app.log")
+    let t = try tailer(dir, [id: 4], [id: short])
+    t.discover()
+    let chunks = t.poll()
+    #expect(lines(chunks) == ["two", "three"])
+    #expect(chunks.last?.fingerprint == Fingerprint.of(Array("one\ntwo\nthree\n".utf8)))
+  }
+
+  @Test func fingerprintsAreStoredAndOldCheckpointFilesStillLoad() throws {
+    let dir = try TempDirectory()
+    let id = FileIdentity(device: 1, inode: 2)
+    let store = try CheckpointStore(directory: dir.url)
+    let print = Fingerprint.of(Array("head".utf8))
+    store.advance(source: "app", path: "/x.log", identity: id, to: 10, fingerprint: print)
+    try store.save()
+    #expect(try CheckpointStore(directory: dir.url).fingerprints(source: "app") == [id: print])
+    // A file from before fingerprints: offsets load, no fingerprint.
+    try #"{"version":1,"files":[{"source":"app","path":"/x.log","device":1,"inode":2,"offset":7,"updated":0}]}"#
+      .write(to: dir.file("checkpoints.json"), atomically: true, encoding: .utf8)
+    let old = try CheckpointStore(directory: dir.url)
+    #expect(old.offsets(source: "app") == [id: 7])
+    #expect(old.fingerprints(source: "app").isEmpty)
   }
 }

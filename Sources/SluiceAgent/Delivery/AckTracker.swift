@@ -12,6 +12,7 @@ public final class AckTracker: Sendable {
     var path: String
     var identity: FileIdentity
     var offset: UInt64
+    var fingerprint: Fingerprint?
   }
 
   struct State {
@@ -33,7 +34,8 @@ public final class AckTracker: Sendable {
   /// Records chunk `sequence`'s end position (sequences must increase).
   func register(sequence: UInt64, chunk: SourceChunk) {
     let p = Position(
-      source: sourceNames[chunk.sourceIndex], path: chunk.path, identity: chunk.identity, offset: chunk.endOffset)
+      source: sourceNames[chunk.sourceIndex], path: chunk.path, identity: chunk.identity, offset: chunk.endOffset,
+      fingerprint: chunk.fingerprint)
     state.withLock { $0.pending.append((sequence, p)) }
   }
 
@@ -54,7 +56,7 @@ public final class AckTracker: Sendable {
       return out
     }
     for p in ready {
-      store.advance(source: p.source, path: p.path, identity: p.identity, to: p.offset)
+      store.advance(source: p.source, path: p.path, identity: p.identity, to: p.offset, fingerprint: p.fingerprint)
     }
   }
 

@@ -16,6 +16,8 @@ public final class CheckpointStore: Sendable {
     public var offset: UInt64
     /// Seconds since the epoch of the last change.
     public var updated: Double
+    /// The file's first bytes, hashed (absent in files written before fingerprints).
+    public var fingerprint: Fingerprint?
 
     public var identity: FileIdentity { FileIdentity(device: device, inode: inode) }
   }
@@ -60,17 +62,30 @@ public final class CheckpointStore: Sendable {
     }
   }
 
+  /// Fingerprints of the files of one source, where known.
+  public func fingerprints(source: String) -> [FileIdentity: Fingerprint] {
+    state.withLock { s in
+      var out: [FileIdentity: Fingerprint] = [:]
+      for e in s.entries.values where e.source == source { out[e.identity] = e.fingerprint }
+      return out
+    }
+  }
+
   /// All entries (for tests and `sluice` diagnostics).
   public var entries: [Entry] { state.withLock { Array($0.entries.values) } }
 
   /// Records that everything in `path` before `offset` is acknowledged.
-  public func advance(source: String, path: String, identity: FileIdentity, to offset: UInt64) {
+  public func advance(
+    source: String, path: String, identity: FileIdentity, to offset: UInt64, fingerprint: Fingerprint? = nil
+  ) {
     state.withLock { s in
       let k = Self.key(source, identity)
-      if let e = s.entries[k], e.offset == offset, e.path == path { return }
+      let old = s.entries[k]
+      let print = fingerprint ?? old?.fingerprint
+      if let old, old.offset == offset, old.path == path, old.fingerprint == print { return }
       s.entries[k] = Entry(
         source: source, path: path, device: identity.device, inode: identity.inode, offset: offset,
-        updated: Date().timeIntervalSince1970)
+        updated: Date().timeIntervalSince1970, fingerprint: print)
       s.dirty = true
     }
   }

@@ -38,6 +38,8 @@ public final class AgentMetrics: Sendable {
     public let truncations: CoreMetrics.Counter
     public let truncationRecoveredLines: CoreMetrics.Counter
     public let truncationLostBytes: CoreMetrics.Counter
+    /// Files at start-up whose checkpointed inode now holds a different file.
+    public let inodeReused: CoreMetrics.Counter
   }
 
   public func source(_ name: String) -> SourceCounters {
@@ -51,7 +53,8 @@ public final class AgentMetrics: Sendable {
       malformedLines: counter("sluice_source_malformed_lines_total", [("source", name)]),
       truncations: counter("sluice_source_truncations_total", [("source", name)]),
       truncationRecoveredLines: counter("sluice_source_truncation_recovered_lines_total", [("source", name)]),
-      truncationLostBytes: counter("sluice_source_truncation_lost_bytes_total", [("source", name)]))
+      truncationLostBytes: counter("sluice_source_truncation_lost_bytes_total", [("source", name)]),
+      inodeReused: counter("sluice_source_inode_reused_total", [("source", name)]))
   }
 
   /// Per-source event accounting done by the pipeline.

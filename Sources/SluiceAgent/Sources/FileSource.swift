@@ -19,9 +19,13 @@ struct FileSource {
   let counters: AgentMetrics.SourceCounters
   let logger: Logger
 
-  func run(resumeOffsets: [FileIdentity: UInt64], output: AsyncChannel<PipelineInput>, stop: StopSignal) async {
+  func run(
+    resumeOffsets: [FileIdentity: UInt64], fingerprints: [FileIdentity: Fingerprint] = [:],
+    output: AsyncChannel<PipelineInput>, stop: StopSignal
+  ) async {
     let tailer = FileTailer(
-      sourceIndex: index, config: config, resumeOffsets: resumeOffsets, counters: counters, logger: logger)
+      sourceIndex: index, config: config, resumeOffsets: resumeOffsets, resumeFingerprints: fingerprints,
+      counters: counters, logger: logger)
     // Cancellation (the service group failing) ends the loop at once, without a final pass.
     while !Task.isCancelled {
       let stopping = stop.isStopped

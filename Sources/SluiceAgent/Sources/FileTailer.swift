@@ -65,8 +65,10 @@ final class FileTailer {
   let logger: Logger
   let counters: AgentMetrics.SourceCounters
   let rotateWait: Duration
-  /// Offsets to resume from, by identity (from the checkpoint store).
+  /// Offsets to resume from, by identity (from the checkpoint store), and the fingerprints of
+  /// the files they were saved for.
   var resumeOffsets: [FileIdentity: UInt64]
+  var resumeFingerprints: [FileIdentity: Fingerprint]
   private(set) var active: [String: Tracked] = [:]
   private(set) var draining: [Tracked] = []
   private var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
@@ -78,12 +80,14 @@ final class FileTailer {
 
   init(
     sourceIndex: Int, config: SourceConfig, resumeOffsets: [FileIdentity: UInt64],
+    resumeFingerprints: [FileIdentity: Fingerprint] = [:],
     counters: AgentMetrics.SourceCounters,
     logger: Logger, rotateWait: Duration = .seconds(5)
   ) {
     self.sourceIndex = sourceIndex
     self.config = config
     self.resumeOffsets = resumeOffsets
+    self.resumeFingerprints = resumeFingerprints
     self.counters = counters
     self.logger = logger
     self.rotateWait = rotateWait
@@ -142,8 +146,21 @@ final class FileTailer {
     fstat(fd, &st)
     let size = UInt64(st.st_size)
     var offset: UInt64
+    let fingerprint = resumeFingerprints.removeValue(forKey: identity)
     if let resume = resumeOffsets.removeValue(forKey: identity) {
-      offset = resume <= size ? resume : 0
+      if let fingerprint, fingerprint.length > 0,
+        Fingerprint.of(Self.readHead(fd, size: UInt64(fingerprint.length))) != fingerprint
+      {
+        // Same device and inode, different first bytes: the checkpointed file was deleted and
+        // its inode reused. This is a new file; it must not inherit the old offset.
+        logger.info(
+          "checkpointed inode now holds a different file; reading it from the start",
+          metadata: ["path": "\(path)", "identity": "\(identity)", "old_offset": "\(resume)"])
+        counters.inodeReused.increment()
+        offset = 0
+      } else {
+        offset = resume <= size ? resume : 0
+      }
     } else if config.readFrom == .end && firstDiscovery {
       // Files present at start-up with no checkpoint: only what is new from now on.
       offset = size
@@ -293,6 +310,7 @@ final class FileTailer {
   private func newChunk(_ t: Tracked) -> SourceChunk {
     var chunk = SourceChunk(sourceIndex: sourceIndex, path: t.path, identity: t.identity, endOffset: t.committed)
     chunk.fileFields = t.fileFields
+    chunk.fingerprint = t.head.isEmpty ? nil : Fingerprint.of(t.head)
     return chunk
   }
 

@@ -11,6 +11,26 @@ public struct FileIdentity: Sendable, Hashable, Codable, CustomStringConvertible
   public var description: String { "\(device):\(inode)" }
 }
 
+/// The first bytes of a file (up to 256), hashed: tells a file apart from another that got
+/// the same inode after it was deleted.
+public struct Fingerprint: Sendable, Codable, Equatable, Hashable {
+  /// How many first bytes were hashed.
+  public var length: Int
+  /// FNV-1a (64-bit) of those bytes.
+  public var hash: UInt64
+
+  public init(length: Int, hash: UInt64) {
+    self.length = length
+    self.hash = hash
+  }
+
+  public static func of(_ bytes: [UInt8]) -> Fingerprint {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return Fingerprint(length: bytes.count, hash: h)
+  }
+}
+
 /// A run of complete lines read from one file, stored back to back in one buffer.
 ///
 /// Chunks are the unit that moves from a source to the pipeline, and the unit of
@@ -37,6 +57,8 @@ public struct SourceChunk: Sendable {
   /// Fields every event of the file gets (pre-encoded `"k":v,…`, no leading comma): the
   /// `k8s.*` metadata of kubelet log paths. Empty if none.
   public var fileFields: [UInt8] = []
+  /// The file's fingerprint as far as it has been read (nil while it is empty).
+  public var fingerprint: Fingerprint?
 
   public init(sourceIndex: Int, path: String, identity: FileIdentity, endOffset: UInt64) {
     self.sourceIndex = sourceIndex
