@@ -23,6 +23,7 @@ public final class Agent: Service {
   }
 
   public func run() async throws {
+    Self.raiseOpenFileLimit(logger)
     let dataDir = URL(fileURLWithPath: config.dataDir)
     try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
     let store = try CheckpointStore(directory: dataDir)
@@ -115,6 +116,17 @@ public final class Agent: Service {
         metadata: ["chunks": "\(left)"])
     }
     logger.info("agent stopped")
+  }
+
+  /// Tailing many files needs many descriptors: raise the soft limit to the hard one.
+  static func raiseOpenFileLimit(_ logger: Logger) {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    let old = limit.rlim_cur
+    limit.rlim_cur = limit.rlim_max
+    if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+      logger.debug("raised the open file limit", metadata: ["from": "\(old)", "to": "\(limit.rlim_cur)"])
+    }
   }
 
   static func save(_ store: CheckpointStore, _ logger: Logger) {

@@ -194,3 +194,48 @@ struct FingerprintTests {
     #expect(old.fingerprints(source: "app").isEmpty)
   }
 }
+
+/// A thousand files followed at once, some growing while the agent runs, some appearing.
+@Suite("Many files")
+struct ManyFilesTests {
+  @Test func aThousandFilesAreAllShipped() async throws {
+    let dir = try TempDirectory()
+    let files = 1000
+    let before = 10
+    for f in 0..<files {
+      var text = ""
+      for n in 0..<before { text += "{\"file\":\(f),\"seq\":\(n)}\n" }
+      try dir.append(text, to: "logs/f\(f).log")
+    }
+    let out = dir.file("out.ndjson").path
+    let config = dir.file("agent.yaml")
+    try """
+    data_dir: \(dir.path)/data
+    sources:
+      - {name: app, type: file, include: ["\(dir.path)/logs/**/*.log"], read_from: beginning, poll_interval: 20ms}
+    pipeline: [{type: parse}]
+    sinks:
+      - {name: out, type: file, path: \(out), compression: none, batch: {max_events: 2000, max_age: 50ms}}
+    admin: {address: "127.0.0.1:0"}
+    """.write(to: config, atomically: true, encoding: .utf8)
+    let agent = try AgentProcess(config: config)
+    // While it runs: every file grows by 5 lines, and 50 files appear in a subdirectory.
+    for f in 0..<files { try dir.append("{\"file\":\(f),\"seq\":\(before)}\n", to: "logs/f\(f).log") }
+    for f in files..<(files + 50) { try dir.append("{\"file\":\(f),\"seq\":0}\n", to: "logs/more/f\(f).log") }
+    let expected = files * (before + 1) + 50
+    var pairs: [String] = []
+    let deadline = ContinuousClock.now + .seconds(120)
+    while ContinuousClock.now < deadline {
+      let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+      pairs = text.split(separator: "\n").map { line in
+        let v = line.split(separator: ",").prefix(2).joined(separator: ",")
+        return String(v)
+      }
+      if pairs.count >= expected { break }
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    #expect(await agent.terminate() == 0)
+    #expect(pairs.count == expected)
+    #expect(Set(pairs).count == expected, "some lines were shipped twice")
+  }
+}

@@ -101,6 +101,7 @@ final class FileTailer {
   /// Finds new files and notices rotated, truncated and removed ones.
   func discover() {
     var seen = Set<String>()
+    var followed = Set(active.values.map(\.identity))
     for pattern in config.include {
       for path in Glob.expand(pattern) where !seen.contains(path) {
         if config.exclude.contains(where: { Glob.matches(path, $0) }) { continue }
@@ -112,8 +113,9 @@ final class FileTailer {
           retire(path)
         }
         // The same file under another name (a symlink and its target): follow it once.
-        if active.values.contains(where: { $0.identity == identity }) { continue }
+        if followed.contains(identity) { continue }
         open(path, identity: identity)
+        if active[path] != nil { followed.insert(identity) }
       }
     }
     for path in active.keys where !seen.contains(path) {
