@@ -61,12 +61,14 @@ public struct SourceConfig: Sendable, Codable, Equatable {
   /// A last line without its newline is shipped after this long without growth (0: wait
   /// for the newline for ever).
   public var partialLineTimeout: ConfigDuration
+  /// Joining stack traces and other multi-line events (off if absent).
+  public var multiline: MultilineConfig?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, type, include, exclude
     case readFrom = "read_from", pollInterval = "poll_interval", maxLineBytes = "max_line_bytes"
     case format, kubernetesMetadata = "kubernetes_metadata", nodeName = "node_name"
-    case partialLineTimeout = "partial_line_timeout"
+    case partialLineTimeout = "partial_line_timeout", multiline
   }
 
   public init(from decoder: any Decoder) throws {
@@ -84,6 +86,7 @@ public struct SourceConfig: Sendable, Codable, Equatable {
     nodeName =
       try c.decodeIfPresent(String.self, forKey: .nodeName) ?? ProcessInfo.processInfo.environment["NODE_NAME"]
     partialLineTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .partialLineTimeout) ?? .seconds(10)
+    multiline = try c.decodeIfPresent(MultilineConfig.self, forKey: .multiline)
   }
 }
 

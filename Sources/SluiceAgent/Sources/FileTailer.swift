@@ -56,6 +56,16 @@ final class FileTailer {
     var head: [UInt8] = []
     /// The size at the last poll.
     var lastSize: UInt64 = 0
+    /// Where the line or record being read began (just past the last complete one).
+    var recordStart: UInt64 = 0
+    /// A multiline event not known to be complete yet, and where in the file it began.
+    var pending: [UInt8] = []
+    var pendingStart: UInt64?
+    var pendingLines = 0
+    var pendingLastLine = 0
+    var pendingTruncated = false
+    var pendingStream = ContainerStream.none
+    var pendingTime: [UInt8] = []
   }
 
   static let headBytes = 256
@@ -77,6 +87,7 @@ final class FileTailer {
   private var docker = DockerJSONLine()
   private var dockerTime: [UInt8] = []
   private var warnedMalformed = Set<String>()
+  private let multiline: MultilineMatcher?
 
   init(
     sourceIndex: Int, config: SourceConfig, resumeOffsets: [FileIdentity: UInt64],
@@ -91,6 +102,13 @@ final class FileTailer {
     self.counters = counters
     self.logger = logger
     self.rotateWait = rotateWait
+    do {
+      multiline = try config.multiline.map { try MultilineMatcher($0) }
+    } catch {
+      // Validated when the configuration was loaded; reaching this is a bug, not bad input.
+      logger.error("multiline disabled", metadata: ["error": "\(error)"])
+      multiline = nil
+    }
   }
 
   deinit {
@@ -177,6 +195,7 @@ final class FileTailer {
     var format = config.format
     if format == .auto && kubernetes == nil { format = .plain }
     var t = Tracked(path: path, fd: fd, identity: identity, readOffset: offset, committed: offset, format: format)
+    t.recordStart = offset
     if config.kubernetesMetadata, let kubernetes { t.fileFields = kubernetes.encodedFields(node: config.nodeName) }
     logger.info(
       "following file",
@@ -240,6 +259,8 @@ final class FileTailer {
       t.record.removeAll()
       t.recordOverlong = false
       t.recordTime.removeAll()
+      t.recordStart = 0
+      clearPending(&t)
     }
     t.lastSize = size
     if t.head.count < Self.headBytes && size > UInt64(t.head.count) { t.head = Self.readHead(t.fd, size: size) }
@@ -268,7 +289,8 @@ final class FileTailer {
           let end = UnsafeRawPointer(nl) - buf.baseAddress!
           appendPartial(&t, UnsafeRawBufferPointer(rebasing: buf[start..<end]), maxLine)
           if emitLine(&t, into: &chunk, maxLine: maxLine) {
-            t.committed = base + UInt64(end) + 1
+            t.recordStart = base + UInt64(end) + 1
+            t.committed = t.pendingStart ?? t.recordStart
             chunk.endOffset = t.committed
           }
           start = end + 1
@@ -287,9 +309,16 @@ final class FileTailer {
     {
       // The writer left a line without its newline: ship it rather than hold it for ever.
       if emitLine(&t, into: &chunk, maxLine: maxLine) {
-        t.committed = t.readOffset
+        t.recordStart = t.readOffset
+        t.committed = t.pendingStart ?? t.recordStart
         chunk.endOffset = t.committed
       }
+    }
+    if total == 0, t.pendingStart != nil, let m = config.multiline, now - t.lastGrowth >= m.timeout.duration {
+      // No next line came to end the multiline event: it is complete.
+      flushPending(&t, into: &chunk)
+      t.committed = t.recordStart
+      chunk.endOffset = t.committed
     }
     // A chunk of only blank lines still moves the checkpoint.
     if !chunk.lineEnds.isEmpty || chunk.endOffset != startOffset { chunks.append(chunk) }
@@ -328,7 +357,7 @@ final class FileTailer {
     if t.format == .auto { t.format = detectFormat(t.partial) }
     switch t.format {
     case .plain, .auto:
-      emit(t.partial[...], truncated: t.overlong, stream: .none, time: [], into: &chunk)
+      emit(&t, t.partial[...], truncated: t.overlong, stream: .none, time: [], into: &chunk)
       return true
     case .cri, .docker:
       let parsed: ContainerLine? = t.partial.withUnsafeBytes { raw in
@@ -362,7 +391,7 @@ final class FileTailer {
             metadata: ["path": "\(t.path)", "format": "\(t.format.rawValue)"])
         }
         flushRecord(&t, into: &chunk, stream: t.recordStream)
-        emit(t.partial[...], truncated: t.overlong, stream: .none, time: [], into: &chunk)
+        emit(&t, t.partial[...], truncated: t.overlong, stream: .none, time: [], into: &chunk)
         return true
       }
       if t.overlong { t.recordOverlong = true }
@@ -396,19 +425,70 @@ final class FileTailer {
 
   private func flushRecord(_ t: inout Tracked, into chunk: inout SourceChunk, stream: ContainerStream) {
     guard !t.record.isEmpty || !t.recordTime.isEmpty else { return }
-    emit(t.record[...], truncated: t.recordOverlong, stream: stream, time: t.recordTime, into: &chunk)
+    emit(&t, t.record[...], truncated: t.recordOverlong, stream: stream, time: t.recordTime, into: &chunk)
     t.record.removeAll(keepingCapacity: t.record.capacity <= 64 * 1024)
     t.recordTime.removeAll(keepingCapacity: true)
     t.recordOverlong = false
   }
 
+  /// One logical line: straight into the chunk, or through multiline joining.
   private func emit(
-    _ line: ArraySlice<UInt8>, truncated: Bool, stream: ContainerStream, time: [UInt8], into chunk: inout SourceChunk
+    _ t: inout Tracked, _ line: ArraySlice<UInt8>, truncated: Bool, stream: ContainerStream, time: [UInt8],
+    into chunk: inout SourceChunk
   ) {
     if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
       counters.droppedEmpty.increment()
       return
     }
+    guard let multiline, let m = config.multiline else {
+      append(line, truncated: truncated, stream: stream, time: time, into: &chunk)
+      return
+    }
+    if t.pendingStart != nil {
+      if t.pendingLines < m.maxLines,
+        multiline.continues(line, pending: t.pending[...], previous: t.pending[t.pendingLastLine...])
+      {
+        let maxBytes = m.maxBytes?.bytes ?? config.maxLineBytes.bytes
+        if t.pending.count + 1 + line.count <= maxBytes {
+          t.pendingLastLine = t.pending.count + 1
+          t.pending.append(0x0A)
+          t.pending.append(contentsOf: line)
+        } else {
+          t.pendingTruncated = true  // the rest of the event is skipped, and the event marked
+        }
+        t.pendingLines += 1
+        t.pendingTruncated = t.pendingTruncated || truncated
+        return
+      }
+      flushPending(&t, into: &chunk)
+    }
+    t.pending.removeAll(keepingCapacity: t.pending.capacity <= 64 * 1024)
+    t.pending.append(contentsOf: line)
+    t.pendingStart = t.recordStart
+    t.pendingLines = 1
+    t.pendingLastLine = 0
+    t.pendingTruncated = truncated
+    t.pendingStream = stream
+    t.pendingTime = time
+  }
+
+  private func flushPending(_ t: inout Tracked, into chunk: inout SourceChunk) {
+    guard t.pendingStart != nil else { return }
+    append(t.pending[...], truncated: t.pendingTruncated, stream: t.pendingStream, time: t.pendingTime, into: &chunk)
+    clearPending(&t)
+  }
+
+  private func clearPending(_ t: inout Tracked) {
+    t.pending.removeAll(keepingCapacity: t.pending.capacity <= 64 * 1024)
+    t.pendingStart = nil
+    t.pendingLines = 0
+    t.pendingTruncated = false
+    t.pendingTime.removeAll()
+  }
+
+  private func append(
+    _ line: ArraySlice<UInt8>, truncated: Bool, stream: ContainerStream, time: [UInt8], into chunk: inout SourceChunk
+  ) {
     if truncated {
       chunk.truncatedLines.append(chunk.lineEnds.count)
       counters.truncated.increment()
@@ -474,17 +554,21 @@ final class FileTailer {
       copy.record.removeAll()
       copy.recordTime.removeAll()
       copy.recordOverlong = false
+      copy.recordStart = t.committed
+      clearPending(&copy)
       copy.lastSize = UInt64(st.st_size)
       lseek(fd, off_t(t.committed), SEEK_SET)
       let before = chunks.count
       _ = read(&copy, into: &chunks, budget: .max)
+      var tail = newChunk(copy)
       if !copy.partial.isEmpty {
         // The copy ends inside a line whose rest went to the truncated file: ship the part.
-        var tail = newChunk(copy)
-        if emitLine(&copy, into: &tail, maxLine: config.maxLineBytes.bytes) || !tail.lineEnds.isEmpty {
-          tail.endOffset = copy.readOffset
-          chunks.append(tail)
-        }
+        _ = emitLine(&copy, into: &tail, maxLine: config.maxLineBytes.bytes)
+      }
+      flushPending(&copy, into: &tail)  // the copy is complete: so is its last event
+      if !tail.lineEnds.isEmpty {
+        tail.endOffset = copy.readOffset
+        chunks.append(tail)
       }
       var lines = 0
       for c in chunks[before...] { lines += c.lineCount }

@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import SluiceCore
+import Testing
+
+@testable import SluiceAgent
+
+/// Multiline joining on real files through the tailer: presets, patterns, limits, timeout,
+/// and checkpoints that never fall inside an event.
+@Suite("Multiline")
+struct MultilineTests {
+  func tailer(_ dir: TempDirectory, _ multiline: String, extra: String = "") throws -> FileTailer {
+    let config = try ConfigLoader.parse(
+      yaml: """
+        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning, multiline: \(multiline)\(extra)}]
+        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
+        """)
+    return FileTailer(
+      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
+      logger: Logger(label: "test"))
+  }
+
+  func events(_ chunks: [SourceChunk]) -> [String] {
+    var out: [String] = []
+    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
+    return out
+  }
+
+  @Test func javaStackTraces() throws {
+    let dir = try TempDirectory()
+    let trace = """
+      Exception in thread "main" java.lang.IllegalStateException: boom
+      \tat com.example.App.run(App.java:10)
+      \tat com.example.App.main(App.java:5)
+      Caused by: java.io.IOException: disk full
+      \tat com.example.Disk.write(Disk.java:42)
+      \t... 2 more
+      """
+    try dir.append(trace + "\nINFO started\nINFO next\n", to: "app.log")
+    let t = try tailer(dir, "{preset: java}")
+    t.discover()
+    #expect(events(t.poll()) == [trace, "INFO started"])  // "INFO next" waits for what follows
+  }
+
+  @Test func pythonTracebacksJoinTheMessageBeforeThem() throws {
+    let dir = try TempDirectory()
+    let event = """
+      ERROR:root:request failed
+      Traceback (most recent call last):
+        File "app.py", line 3, in <module>
+          main()
+      ValueError: bad input
+      """
+    try dir.append(event + "\nINFO:root:next\nINFO:root:after\n", to: "app.log")
+    let t = try tailer(dir, "{preset: python}")
+    t.discover()
+    #expect(events(t.poll()) == [event, "INFO:root:next"])
+  }
+
+  @Test func goPanics() throws {
+    let dir = try TempDirectory()
+    try dir.append(
+      """
+      panic: runtime error: index out of range [5] with length 3
+
+      goroutine 1 [running]:
+      main.main()
+      \t/tmp/x.go:8 +0x1d
+      exit status 2
+      {"level":"info","msg":"restarted"}
+      {"level":"info","msg":"ok"}
+
+      """, to: "app.log")
+    let t = try tailer(dir, "{preset: go}")
+    t.discover()
+    #expect(
+      events(t.poll()) == [
+        "panic: runtime error: index out of range [5] with length 3\ngoroutine 1 [running]:\nmain.main()\n\t/tmp/x.go:8 +0x1d\nexit status 2",
+        #"{"level":"info","msg":"restarted"}"#,
+      ])
+  }
+
+  @Test func startPatternLimitsAndTimeout() async throws {
+    let dir = try TempDirectory()
+    try dir.append("2026-01-01 a\n cont\nmore\n2026-01-02 b\nx1\nx2\nx3\nx4\n", to: "app.log")
+    let t = try tailer(dir, "{mode: start, pattern: '^[0-9]{4}-', max_lines: 3, timeout: 50ms}")
+    t.discover()
+    // max_lines 3 cuts the second event; what follows the cut starts its own.
+    #expect(events(t.poll()) == ["2026-01-01 a\n cont\nmore", "2026-01-02 b\nx1\nx2"])
+    try await Task.sleep(for: .milliseconds(80))
+    let rest = t.poll()
+    #expect(events(rest) == ["x3\nx4"])  // complete once the file has been quiet for `timeout`
+    #expect(rest.last?.endOffset == UInt64("2026-01-01 a\n cont\nmore\n2026-01-02 b\nx1\nx2\nx3\nx4\n".utf8.count))
+  }
+
+  @Test func checkpointsStayBeforeAnUnfinishedEvent() throws {
+    let dir = try TempDirectory()
+    let first = "E1 failed\n\tat a\n"
+    try dir.append(first + "E2 failed\n\tat b\n", to: "app.log")
+    let t = try tailer(dir, "{preset: java}")
+    t.discover()
+    let chunks = t.poll()
+    #expect(events(chunks) == ["E1 failed\n\tat a"])
+    // E2 may still grow: the checkpoint is where it begins, so a restart reads it whole.
+    #expect(chunks.last?.endOffset == UInt64(first.utf8.count))
+  }
+
+  @Test(
+    "configuration errors",
+    arguments: [
+      ("{pattern: '([', mode: start}", "sources[0].multiline.pattern"),
+      ("{preset: java, pattern: x}", "sources[0].multiline"),
+      ("{mode: start}", "sources[0].multiline"),
+      ("{preset: cobol}", "sources[0].multiline.preset"),
+      ("{preset: java, max_lines: 0}", "sources[0].multiline.max_lines"),
+    ])
+  func configurationErrors(_ multiline: String, _ path: String) throws {
+    let dir = try TempDirectory()
+    #expect {
+      _ = try tailer(dir, multiline)
+    } throws: { error in
+      "\(error)".hasPrefix(path)
+    }
+  }
+}
