@@ -240,3 +240,110 @@ struct TruncationTests {
     #expect(lines(t.poll()) == ["c", "d", "partial", "e"])
   }
 }
+
+/// What happens to followed files besides rotation, one test each.
+@Suite("File lifecycle")
+struct FileLifecycleTests {
+  func tailer(_ dir: TempDirectory) throws -> FileTailer {
+    let config = try ConfigLoader.parse(
+      yaml: """
+        sources: [{name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning}]
+        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
+        """)
+    return FileTailer(
+      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
+      logger: Logger(label: "test"), rotateWait: .milliseconds(50))
+  }
+
+  func lines(_ chunks: [SourceChunk]) -> [String] {
+    var out: [String] = []
+    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
+    return out
+  }
+
+  @Test func deletedWhileOpenIsReadToItsEndThenClosed() async throws {
+    let dir = try TempDirectory()
+    try dir.append("one\n", to: "logs/a.log")
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["one"])
+    // Written, then deleted before the agent read it: still read through the open descriptor.
+    try dir.append("two\n", to: "logs/a.log")
+    try FileManager.default.removeItem(at: dir.file("logs/a.log"))
+    t.discover()
+    #expect(lines(t.poll()) == ["two"])
+    try await Task.sleep(for: .milliseconds(80))
+    _ = t.poll()
+    #expect(t.active.isEmpty && t.draining.isEmpty)
+  }
+
+  @Test func recreatedWithTheSameNameIsReadFromItsStart() throws {
+    let dir = try TempDirectory()
+    try dir.append("old\n", to: "logs/a.log")
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["old"])
+    try FileManager.default.removeItem(at: dir.file("logs/a.log"))
+    try dir.append("new one\nnew two\n", to: "logs/a.log")
+    t.discover()
+    #expect(lines(t.poll()) == ["new one", "new two"])
+  }
+
+  @Test func movedOutOfTheGlobIsFinishedAndNotFollowedAfter() async throws {
+    let dir = try TempDirectory()
+    try dir.append("one\n", to: "logs/a.log")
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["one"])
+    try dir.append("two\n", to: "logs/a.log")
+    try FileManager.default.moveItem(at: dir.file("logs/a.log"), to: dir.file("logs/a.log.old"))
+    t.discover()
+    #expect(lines(t.poll()) == ["two"])  // what was written before the move
+    try await Task.sleep(for: .milliseconds(80))
+    _ = t.poll()
+    try dir.append("three\n", to: "logs/a.log.old")  // after the grace period: not followed
+    #expect(lines(t.poll()).isEmpty)
+    #expect(t.active.isEmpty && t.draining.isEmpty)
+  }
+
+  /// Permission denied (the agent runs as `nobody` for this, since root reads everything):
+  /// logged once, counted, retried, and read once readable.
+  @Test func unreadableFilesAreRetriedUntilReadable() async throws {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
+    let dir = try TempDirectory()
+    try dir.append("secret one\n", to: "logs/a.log")
+    chmod(dir.file("logs/a.log").path, 0o000)
+    let out = dir.file("out.ndjson").path
+    let config = dir.file("agent.yaml")
+    try """
+    data_dir: \(dir.path)/data
+    sources:
+      - {name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning, poll_interval: 20ms}
+    sinks:
+      - {name: out, type: file, path: \(out), compression: none, batch: {max_events: 1, max_age: 20ms}}
+    admin: {address: "127.0.0.1:0"}
+    """.write(to: config, atomically: true, encoding: .utf8)
+    chmod(dir.path, 0o777)
+    chown(dir.path, 65534, 65534)
+    let agent = try AgentProcess(config: config, asNobody: true)
+    let port = try #require(await agent.adminPort())
+    // It keeps trying: the read-error counter passes 3 while the file stays unreadable.
+    var errors = 0
+    let deadline = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < deadline && errors < 3 {
+      errors = Int(try await EndToEndTests.metric("sluice_source_read_errors_total", port: port) ?? 0)
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(errors >= 3)
+    chmod(dir.file("logs/a.log").path, 0o644)
+    var shipped = ""
+    while ContinuousClock.now < deadline && !shipped.contains("secret one") {
+      shipped = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(await agent.terminate() == 0)
+    #expect(shipped.contains("secret one"))
+    let warnings = agent.logLines.filter { $0.contains("cannot open file") }
+    #expect(warnings.count == 1, "\(warnings)")
+  }
+}

@@ -39,11 +39,19 @@ final class AgentProcess: Sendable {
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
   }
 
-  /// Starts `sluice agent --config <config>`.
-  init(config: URL) throws {
+  /// Starts `sluice agent --config <config>` (as user `nobody` through `setpriv` if asked;
+  /// the caller must be root).
+  init(config: URL, asNobody: Bool = false) throws {
     process = Process()
-    process.executableURL = Self.binary
-    process.arguments = ["agent", "--config", config.path]
+    if asNobody {
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+      process.arguments = [
+        "--reuid=65534", "--regid=65534", "--clear-groups", Self.binary.path, "agent", "--config", config.path,
+      ]
+    } else {
+      process.executableURL = Self.binary
+      process.arguments = ["agent", "--config", config.path]
+    }
     let err = Pipe()
     process.standardError = err
     process.standardOutput = FileHandle.nullDevice
