@@ -290,3 +290,62 @@ struct ContainerLogEndToEndTests {
     for line in lines { #expect(line.components(separatedBy: "\"stream\":").count == 2, "\(line)") }
   }
 }
+
+/// Hostile bytes in a plain file — NUL, invalid UTF-8, control characters, CRLF, a JSON-looking
+/// line that is not JSON — all come out as valid JSON lines (checked with Python's parser),
+/// with the text kept.
+@Suite("Hostile input")
+struct HostileInputTests {
+  @Test func everyShippedLineIsValidJSON() async throws {
+    let dir = try TempDirectory()
+    var bytes: [UInt8] = []
+    bytes += Array("nul\u{0}inside\n".utf8)
+    bytes += Array("bad utf8 ".utf8) + [0xFF, 0xFE, 0xC3] + Array(" end\n".utf8)
+    bytes += Array("bell\u{7}and esc\u{1B}[31m\r\n".utf8)
+    bytes += Array("{\"broken\": json\n".utf8)
+    bytes += Array("{\"ok\":\"caf\u{E9}\",\"n\":1}\n".utf8)
+    FileManager.default.createFile(atPath: dir.file("app.log").path, contents: Data(bytes))
+    let out = dir.file("out.ndjson").path
+    let config = dir.file("agent.yaml")
+    try """
+    data_dir: \(dir.path)/data
+    sources:
+      - {name: app, type: file, include: ["\(dir.path)/app.log"], read_from: beginning, poll_interval: 20ms}
+    pipeline: [{type: parse}, {type: redact}]
+    sinks:
+      - {name: out, type: file, path: \(out), compression: none, batch: {max_events: 1, max_age: 20ms}}
+    admin: {address: "127.0.0.1:0"}
+    """.write(to: config, atomically: true, encoding: .utf8)
+    let agent = try AgentProcess(config: config)
+    let deadline = ContinuousClock.now + .seconds(60)
+    var count = 0
+    while ContinuousClock.now < deadline && count < 5 {
+      count = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").count
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(await agent.terminate() == 0)
+    let check = Process()
+    check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    check.arguments = [
+      "-c",
+      """
+      import json, sys
+      rows = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+      print(json.dumps([r.get('message', r.get('ok')) for r in rows]))
+      """, out,
+    ]
+    let pipe = Pipe()
+    check.standardOutput = pipe
+    try check.run()
+    check.waitUntilExit()
+    #expect(check.terminationStatus == 0)
+    let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let messages = try JSONValue.parse(printed.trimmingCharacters(in: .whitespacesAndNewlines))
+    #expect(
+      messages
+        == [
+          "nul\u{0}inside", "bad utf8 \u{FFFD}\u{FFFD}\u{FFFD} end", "bell\u{7}and esc\u{1B}[31m", "{\"broken\": json",
+          "caf\u{E9}",
+        ])
+  }
+}

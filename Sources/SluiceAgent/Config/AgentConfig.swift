@@ -63,12 +63,14 @@ public struct SourceConfig: Sendable, Codable, Equatable {
   public var partialLineTimeout: ConfigDuration
   /// Joining stack traces and other multi-line events (off if absent).
   public var multiline: MultilineConfig?
+  /// How long a rotated, moved or deleted file is kept open after it stops growing.
+  public var rotateWait: ConfigDuration
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, type, include, exclude
     case readFrom = "read_from", pollInterval = "poll_interval", maxLineBytes = "max_line_bytes"
     case format, kubernetesMetadata = "kubernetes_metadata", nodeName = "node_name"
-    case partialLineTimeout = "partial_line_timeout", multiline
+    case partialLineTimeout = "partial_line_timeout", multiline, rotateWait = "rotate_wait"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -87,6 +89,7 @@ public struct SourceConfig: Sendable, Codable, Equatable {
       try c.decodeIfPresent(String.self, forKey: .nodeName) ?? ProcessInfo.processInfo.environment["NODE_NAME"]
     partialLineTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .partialLineTimeout) ?? .seconds(10)
     multiline = try c.decodeIfPresent(MultilineConfig.self, forKey: .multiline)
+    rotateWait = try c.decodeIfPresent(ConfigDuration.self, forKey: .rotateWait) ?? .seconds(5)
   }
 }
 

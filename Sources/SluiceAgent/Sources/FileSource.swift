@@ -25,7 +25,7 @@ struct FileSource {
   ) async {
     let tailer = FileTailer(
       sourceIndex: index, config: config, resumeOffsets: resumeOffsets, resumeFingerprints: fingerprints,
-      counters: counters, logger: logger)
+      counters: counters, logger: logger, rotateWait: config.rotateWait.duration)
     // Cancellation (the service group failing) ends the loop at once, without a final pass.
     while !Task.isCancelled {
       let stopping = stop.isStopped
