@@ -347,3 +347,40 @@ struct FileLifecycleTests {
     #expect(warnings.count == 1, "\(warnings)")
   }
 }
+
+/// inotify wakes the source: with a 30-second poll interval, lines written to an existing
+/// file and to a new file still arrive within seconds.
+@Suite("inotify")
+struct InotifyTests {
+  @Test func changesWakeTheSourceLongBeforeThePollInterval() async throws {
+    let dir = try TempDirectory()
+    try dir.append("first\n", to: "logs/a.log")
+    let out = dir.file("out.ndjson").path
+    let config = dir.file("agent.yaml")
+    try """
+    data_dir: \(dir.path)/data
+    sources:
+      - {name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning, poll_interval: 30s}
+    sinks:
+      - {name: out, type: file, path: \(out), compression: none, batch: {max_events: 1, max_age: 20ms}}
+    admin: {address: "127.0.0.1:0"}
+    """.write(to: config, atomically: true, encoding: .utf8)
+    let agent = try AgentProcess(config: config)
+    _ = await agent.adminPort()
+    func shipped() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+    func waitFor(_ text: String) async throws -> Bool {
+      let deadline = ContinuousClock.now + .seconds(10)
+      while ContinuousClock.now < deadline {
+        if shipped().contains(text) { return true }
+        try await Task.sleep(for: .milliseconds(10))
+      }
+      return false
+    }
+    #expect(try await waitFor("first"))
+    try dir.append("second\n", to: "logs/a.log")
+    #expect(try await waitFor("second"), "growth was not noticed before the poll interval")
+    try dir.append("third\n", to: "logs/b.log")
+    #expect(try await waitFor("third"), "a new file was not noticed before the poll interval")
+    #expect(await agent.terminate() == 0)
+  }
+}

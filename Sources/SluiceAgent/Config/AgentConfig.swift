@@ -65,12 +65,14 @@ public struct SourceConfig: Sendable, Codable, Equatable {
   public var multiline: MultilineConfig?
   /// How long a rotated, moved or deleted file is kept open after it stops growing.
   public var rotateWait: ConfigDuration
+  /// Wake on inotify events as well as on `poll_interval` (Linux; falls back to polling).
+  public var inotify: Bool
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, type, include, exclude
     case readFrom = "read_from", pollInterval = "poll_interval", maxLineBytes = "max_line_bytes"
     case format, kubernetesMetadata = "kubernetes_metadata", nodeName = "node_name"
-    case partialLineTimeout = "partial_line_timeout", multiline, rotateWait = "rotate_wait"
+    case partialLineTimeout = "partial_line_timeout", multiline, rotateWait = "rotate_wait", inotify
   }
 
   public init(from decoder: any Decoder) throws {
@@ -90,6 +92,7 @@ public struct SourceConfig: Sendable, Codable, Equatable {
     partialLineTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .partialLineTimeout) ?? .seconds(10)
     multiline = try c.decodeIfPresent(MultilineConfig.self, forKey: .multiline)
     rotateWait = try c.decodeIfPresent(ConfigDuration.self, forKey: .rotateWait) ?? .seconds(5)
+    inotify = try c.decodeIfPresent(Bool.self, forKey: .inotify) ?? true
   }
 }
 

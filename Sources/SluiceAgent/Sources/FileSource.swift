@@ -26,10 +26,13 @@ struct FileSource {
     let tailer = FileTailer(
       sourceIndex: index, config: config, resumeOffsets: resumeOffsets, resumeFingerprints: fingerprints,
       counters: counters, logger: logger, rotateWait: config.rotateWait.duration)
+    let watcher = config.inotify ? FileWatcher() : nil
+    defer { watcher?.shutdown() }
     // Cancellation (the service group failing) ends the loop at once, without a final pass.
     while !Task.isCancelled {
       let stopping = stop.isStopped
       tailer.discover()
+      if let watcher { for dir in tailer.directoriesToWatch() { watcher.watch(directory: dir) } }
       var gotData = false
       // On stop, read until caught up, so what was written before the request is shipped;
       // bounded (64 polls of up to 4 MiB) in case a writer never stops.
@@ -46,7 +49,25 @@ struct FileSource {
         if !stopping || Task.isCancelled || polls >= 64 { break }
       }
       if stopping { return }
-      if !gotData { await stop.sleep(for: config.pollInterval.duration) }
+      if !gotData {
+        if let watcher {
+          await Self.idle(stop: stop, doorbell: watcher.doorbell, timeout: config.pollInterval.duration)
+        } else {
+          await stop.sleep(for: config.pollInterval.duration)
+        }
+      }
+    }
+  }
+
+  /// Waits for a change in a watched directory, the poll interval, or stop — whichever first.
+  static func idle(stop: StopSignal, doorbell: Doorbell, timeout: Duration) async {
+    if stop.isStopped { return }
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { try? await Task.sleep(for: timeout) }
+      group.addTask { await stop.wait() }
+      group.addTask { await doorbell.wait() }
+      await group.next()
+      group.cancelAll()
     }
   }
 }

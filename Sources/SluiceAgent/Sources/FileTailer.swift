@@ -88,6 +88,8 @@ final class FileTailer {
   private var dockerTime: [UInt8] = []
   private var warnedMalformed = Set<String>()
   private let multiline: MultilineMatcher?
+  /// Paths opened since ``takeNewlyOpened()`` was last called (for the inotify watcher).
+  private var newlyOpened: [String] = []
 
   init(
     sourceIndex: Int, config: SourceConfig, resumeOffsets: [FileIdentity: UInt64],
@@ -201,7 +203,42 @@ final class FileTailer {
       "following file",
       metadata: ["path": "\(path)", "offset": "\(offset)", "identity": "\(identity)", "format": "\(format.rawValue)"])
     active[path] = t
+    newlyOpened.append(path)
   }
+
+  /// Directories whose changes should wake this source: those of files opened since the last
+  /// call (where the name is, and where the file really is, for symlinks), and the fixed
+  /// leading part of every include pattern (where new files appear).
+  func directoriesToWatch() -> [String] {
+    var dirs: [String] = []
+    if firstWatch {
+      firstWatch = false
+      for pattern in config.include {
+        var fixed: [Substring] = []
+        for part in pattern.split(separator: "/", omittingEmptySubsequences: false) {
+          if part.contains(where: { "*?[".contains($0) }) { break }
+          fixed.append(part)
+        }
+        if fixed.count < pattern.split(separator: "/", omittingEmptySubsequences: false).count {
+          let dir = fixed.joined(separator: "/")
+          dirs.append(dir.isEmpty ? "/" : dir)
+        } else if let slash = pattern.lastIndex(of: "/") {
+          dirs.append(String(pattern[..<slash]))
+        }
+      }
+    }
+    for path in newlyOpened {
+      if let slash = path.lastIndex(of: "/") { dirs.append(String(path[..<slash])) }
+      if let real = realpath(path, nil) {
+        let resolved = String(cString: real)
+        free(real)
+        if let slash = resolved.lastIndex(of: "/") { dirs.append(String(resolved[..<slash])) }
+      }
+    }
+    newlyOpened.removeAll()
+    return dirs
+  }
+  private var firstWatch = true
 
   /// Reads what every followed file has gained, as chunks of complete lines.
   /// - Parameter budget: stop after about this many bytes (to bound one poll's work).

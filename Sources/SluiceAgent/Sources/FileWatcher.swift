@@ -1,0 +1,126 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Wakes a file source as soon as a watched directory changes (a file in it grows, appears,
+/// moves or goes), through Linux inotify; the source's polling stays as the fallback and for
+/// what inotify does not report (new subdirectories of `**` patterns, network filesystems).
+///
+/// One background thread blocks in `poll(2)` on the inotify descriptor and rings the
+/// ``Doorbell``; the events themselves are drained and discarded — the source then looks at
+/// its files, which is what it would do on a timer anyway.
+final class FileWatcher: @unchecked Sendable {
+  // @unchecked: `watched` is guarded by `lock`; the descriptors are immutable after init.
+  let doorbell = Doorbell()
+  private let inotify: Int32
+  private let wakeRead: Int32
+  private let wakeWrite: Int32
+  private let lock = Mutex(Set<String>())
+  private let finished = DispatchSemaphore(value: 0)
+
+  /// Nil where inotify is unavailable (the source then polls only).
+  init?() {
+    inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+    guard inotify >= 0 else { return nil }
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else {
+      close(inotify)
+      return nil
+    }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    wakeRead = fds[0]
+    wakeWrite = fds[1]
+    let thread = Thread { [self] in self.run() }
+    thread.name = "sluice-inotify"
+    thread.start()
+  }
+
+  /// Watches `directory` (once; later calls are free). Failures (a directory that is gone,
+  /// the watch limit reached) leave that directory to polling.
+  func watch(directory: String) {
+    let isNew = lock.withLock { $0.insert(directory).inserted }
+    guard isNew else { return }
+    let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB)
+    if inotify_add_watch(inotify, directory, mask) < 0 {
+      _ = lock.withLock { $0.remove(directory) }
+    }
+  }
+
+  /// Stops the thread and closes the descriptors.
+  func shutdown() {
+    var b: UInt8 = 1
+    _ = write(wakeWrite, &b, 1)
+    finished.wait()
+    close(inotify)
+    close(wakeRead)
+    close(wakeWrite)
+  }
+
+  private func run() {
+    var fds = [
+      pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+    ]
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let n = poll(&fds, 2, -1)
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 || fds[1].revents != 0 { break }
+      if fds[0].revents != 0 {
+        // Drain; what changed is looked at by the source itself.
+        while buffer.withUnsafeMutableBytes({ read(inotify, $0.baseAddress, $0.count) }) > 0 {}
+        doorbell.ring()
+      }
+    }
+    finished.signal()
+  }
+}
+
+/// A wake-up that is remembered until someone waits for it.
+final class Doorbell: Sendable {
+  private struct State {
+    var rung = false
+    var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    var nextID: UInt64 = 0
+  }
+  private let state = Mutex(State())
+
+  func ring() {
+    let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+      if s.waiters.isEmpty {
+        s.rung = true
+        return []
+      }
+      defer { s.waiters.removeAll() }
+      return Array(s.waiters.values)
+    }
+    for w in waiters { w.resume() }
+  }
+
+  /// Returns at the next ring (at once if it rang since the last wait), or on cancellation.
+  func wait() async {
+    let id = state.withLock { s -> UInt64 in
+      s.nextID += 1
+      return s.nextID
+    }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        let now = state.withLock { s -> Bool in
+          if s.rung || Task.isCancelled {
+            s.rung = false
+            return true
+          }
+          s.waiters[id] = c
+          return false
+        }
+        if now { c.resume() }
+      }
+    } onCancel: {
+      let c = state.withLock { $0.waiters.removeValue(forKey: id) }
+      c?.resume()
+    }
+  }
+}
