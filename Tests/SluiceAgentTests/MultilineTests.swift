@@ -123,3 +123,75 @@ struct MultilineTests {
     }
   }
 }
+
+/// Multiline after CRI reassembly, and a partial last line across a restart.
+@Suite("Multiline with container logs, and restarts")
+struct MultilineContainerTests {
+  @Test func javaTraceSplitIntoCRIRecordsIsOneEvent() throws {
+    let dir = try TempDirectory()
+    let config = try ConfigLoader.parse(
+      yaml: """
+        sources: [{name: k8s, type: file, include: ["\(dir.path)/pods/*/*/*.log"], read_from: beginning, multiline: {preset: java}}]
+        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
+        """)
+    try dir.append(
+      """
+      2026-11-23T10:00:00Z stderr P Exception in thread "main" java.lang.
+      2026-11-23T10:00:00Z stderr F IllegalStateException: boom
+      2026-11-23T10:00:00Z stderr F \tat com.example.App.run(App.java:10)
+      2026-11-23T10:00:00Z stderr P \tat com.example.App.main
+      2026-11-23T10:00:00Z stderr F (App.java:5)
+      2026-11-23T10:00:01Z stdout F next event
+      2026-11-23T10:00:02Z stdout F and another
+
+      """, to: "pods/shop_web-1_uid-9/server/0.log")
+    let t = FileTailer(
+      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("k8s"),
+      logger: Logger(label: "test"))
+    t.discover()
+    var events: [(String, ContainerStream?)] = []
+    for c in t.poll() {
+      c.forEachLine { line, _, k in
+        events.append((String(decoding: line, as: UTF8.self), c.containerInfo(line: k)?.stream))
+      }
+    }
+    #expect(
+      events.map(\.0) == [
+        "Exception in thread \"main\" java.lang.IllegalStateException: boom\n\tat com.example.App.run(App.java:10)\n\tat com.example.App.main(App.java:5)",
+        "next event",
+      ])
+    #expect(events.map(\.1) == [.stderr, .stdout])
+  }
+
+  @Test func aPartialLastLineIsNeitherLostNorDuplicatedAcrossARestart() throws {
+    let dir = try TempDirectory()
+    let config = try ConfigLoader.parse(
+      yaml: """
+        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning}]
+        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
+        """)
+    func lines(_ chunks: [SourceChunk]) -> [String] {
+      var out: [String] = []
+      for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
+      return out
+    }
+    try dir.append("complete\nhalf of a li", to: "app.log")
+    let first = FileTailer(
+      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
+      logger: Logger(label: "test"))
+    first.discover()
+    let chunks = first.poll()
+    #expect(lines(chunks) == ["complete"])
+    let checkpoint = try #require(chunks.last?.endOffset)
+    #expect(checkpoint == 9)  // just past "complete\n": the half line is not acknowledged
+    // Restart from the checkpoint after the line was finished.
+    try dir.append("ne\nlast\n", to: "app.log")
+    let id = try #require(FileTailer.identity(ofPath: dir.file("app.log").path))
+    let second = FileTailer(
+      sourceIndex: 0, config: config.sources[0], resumeOffsets: [id: checkpoint],
+      counters: AgentMetrics().source("app"),
+      logger: Logger(label: "test"))
+    second.discover()
+    #expect(lines(second.poll()) == ["half of a line", "last"])
+  }
+}
