@@ -11,7 +11,7 @@ import SluiceCore
 ///
 /// ```swift
 /// SluiceLog.bootstrap(service: "checkout")          // or:
-/// LoggingSystem.bootstrap { SluiceLogHandler(label: $0, configuration: .init(service: "checkout")) }
+/// LoggingSystem.bootstrap(SluiceLogHandler.factory(.init(service: "checkout")))
 /// ```
 ///
 /// Key order is stable (for the default schema): `timestamp` (RFC 3339, UTC, microseconds),
@@ -70,25 +70,65 @@ public struct SluiceLogHandler: LogHandler {
 
   public var logLevel: Logger.Level = .info
   public var metadataProvider: Logger.MetadataProvider?
-  public var metadata: Logger.Metadata = [:] {
-    didSet { bind() }
+  /// Logger-bound metadata (encoded once per change, not per call).
+  public var metadata: Logger.Metadata {
+    get { bound.metadata }
+    set { bound = Bound(afterMessage: bound.afterMessage, metadata: newValue, shared: shared) }
   }
   public let label: String
   let shared: Shared
-  /// `,"logger":"<label>",…` up to where context begins (schema-specific).
-  private let afterMessage: [UInt8]
-  /// Logger-bound metadata, encoded once per change.
-  private var boundFragment: [UInt8] = []
-  private var boundKeys: Set<String> = []
+  /// Everything per logger that a call reads, in one object: copying the handler (swift-log
+  /// does on every call) then costs one reference count, not one per field.
+  private var bound: Bound
+
+  final class Bound: Sendable {
+    /// `,"logger":"<label>",…` up to where context begins (schema-specific).
+    let afterMessage: [UInt8]
+    let metadata: Logger.Metadata
+    /// `metadata`, encoded.
+    let fragment: [UInt8]
+    let keys: Set<String>
+
+    init(afterMessage: [UInt8], metadata: Logger.Metadata, shared: Shared) {
+      self.afterMessage = afterMessage
+      self.metadata = metadata
+      self.keys = Set(metadata.keys)
+      var fragment: [UInt8] = []
+      shared.encoder.appendMembers(metadata, to: &fragment, reserved: shared.reserved)
+      self.fragment = fragment
+    }
+  }
 
   public init(
     label: String, configuration: Configuration = Configuration(),
     metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider
   ) {
+    self.init(label: label, shared: Shared(configuration), metadataProvider: metadataProvider)
+  }
+
+  /// A factory for `LoggingSystem.bootstrap` whose handlers share one configuration: the
+  /// per-thread key caches are then shared by every logger, instead of being refilled each
+  /// time a thread switches to a logger made from another copy of the configuration.
+  public static func factory(
+    _ configuration: Configuration, logLevel: Logger.Level = .info,
+    metadataProvider: Logger.MetadataProvider? = nil
+  ) -> @Sendable (String) -> SluiceLogHandler {
+    let shared = Shared(configuration)
+    return { label in
+      var h = SluiceLogHandler(label: label, shared: shared, metadataProvider: metadataProvider)
+      h.logLevel = logLevel
+      return h
+    }
+  }
+
+  /// Handlers of one bootstrap share one `Shared` (and so the per-thread key caches).
+  init(label: String, shared: Shared, metadataProvider: Logger.MetadataProvider?) {
     self.label = label
-    self.shared = Shared(configuration)
+    self.shared = shared
     self.metadataProvider = metadataProvider
-    self.afterMessage = Self.encodeAfterMessage(label: label, configuration: configuration)
+    self.bound = Bound(
+      afterMessage: Self.encodeAfterMessage(label: label, configuration: shared.configuration), metadata: [:],
+      shared: shared)
   }
 
   /// Convenience: the default schema with a service name and an output.
@@ -103,12 +143,6 @@ public struct SluiceLogHandler: LogHandler {
   public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
     get { metadata[key] }
     set { metadata[key] = newValue }
-  }
-
-  private mutating func bind() {
-    boundKeys = Set(metadata.keys)
-    boundFragment.removeAll(keepingCapacity: true)
-    shared.encoder.appendMembers(metadata, to: &boundFragment, reserved: shared.reserved)
   }
 
   // MARK: - Logging
@@ -137,9 +171,12 @@ public struct SluiceLogHandler: LogHandler {
     shared.levelFragments[LogMetrics.index(event.level)].withUnsafeBytes { out.append(bytes: $0) }
     JSONWriter.appendString(event.message.description, to: &out)
 
+    let bound = self.bound
+    let boundKeys = bound.keys
+    let boundFragment = bound.fragment
     let context = LogContext.current.storage
     let trace = shared.traceContext.ids()
-    afterMessage.withUnsafeBytes { out.append(bytes: $0) }  // ,"logger":…,"service":… (OTel: ,"resource":{…})
+    bound.afterMessage.withUnsafeBytes { out.append(bytes: $0) }  // ,"logger":…,"service":… (OTel: ,"resource":{…})
     if isOTel {
       if let trace { appendTrace(trace, keys, &out) }
       JSONWriter.appendRaw(",\"attributes\":{\"logger\":", to: &out)
@@ -236,6 +273,7 @@ public struct SluiceLogHandler: LogHandler {
   private func needsMerge(
     _ context: LogContext.Storage?, _ provided: Logger.Metadata?, _ call: Logger.Metadata?
   ) -> Bool {
+    let boundKeys = bound.keys
     let reserved = context?.requestID != nil || context?.userID != nil
     let contextFields = context?.fields ?? []
     if reserved && !boundKeys.isEmpty
@@ -271,7 +309,7 @@ public struct SluiceLogHandler: LogHandler {
   ) {
     var merged: Logger.Metadata = [:]
     for (key, value) in context?.fields ?? [] { merged[key] = value.metadataValue }
-    merged.merge(metadata) { _, new in new }
+    merged.merge(bound.metadata) { _, new in new }
     if let provided { merged.merge(provided) { _, new in new } }
     if let call { merged.merge(call) { _, new in new } }
     appendContext(context, keys, skip: Set(merged.keys), trace: trace, &out)
@@ -442,11 +480,7 @@ enum SharedID {
 public enum SluiceLog {
   /// Bootstraps swift-log with ``SluiceLogHandler`` for every logger in the process.
   public static func bootstrap(_ configuration: SluiceLogHandler.Configuration, logLevel: Logger.Level = .info) {
-    LoggingSystem.bootstrap { label in
-      var h = SluiceLogHandler(label: label, configuration: configuration, metadataProvider: nil)
-      h.logLevel = logLevel
-      return h
-    }
+    LoggingSystem.bootstrap(SluiceLogHandler.factory(configuration, logLevel: logLevel))
   }
 
   /// Bootstraps swift-log with the default schema on standard output.

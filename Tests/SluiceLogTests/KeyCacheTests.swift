@@ -132,3 +132,31 @@ struct KeyCacheTests {
 }
 
 private func below(_ rng: inout SplitMix64, _ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+
+@Suite("Handler factory and value semantics")
+struct HandlerFactoryTests {
+  @Test func handlersFromOneFactoryShareTheirConfiguration() throws {
+    let log = try TestLog()
+    let make = SluiceLogHandler.factory(log.configuration(), logLevel: .debug)
+    let a = make("a")
+    let b = make("b")
+    #expect(a.shared === b.shared)
+    #expect(a.logLevel == .debug)
+    #expect(SluiceLogHandler(label: "c", configuration: log.configuration()).shared !== a.shared)
+  }
+
+  /// Metadata bound on a copy of a logger does not leak into the original (the per-logger
+  /// state is shared between copies until one of them changes it).
+  @Test func boundMetadataKeepsValueSemantics() throws {
+    let log = try TestLog()
+    var original = log.logger()
+    original[metadataKey: "shared"] = "yes"
+    var copy = original
+    copy[metadataKey: "only_copy"] = "1"
+    original.info("from original")
+    copy.info("from copy")
+    let lines = try log.values()
+    #expect(lines[0]["shared"] == "yes" && lines[0]["only_copy"] == nil)
+    #expect(lines[1]["shared"] == "yes" && lines[1]["only_copy"] == "1")
+  }
+}
