@@ -20,12 +20,6 @@ struct MultilineTests {
       logger: Logger(label: "test"))
   }
 
-  func events(_ chunks: [SourceChunk]) -> [String] {
-    var out: [String] = []
-    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
-    return out
-  }
-
   @Test func javaStackTraces() throws {
     let dir = try TempDirectory()
     let trace = """
@@ -39,7 +33,7 @@ struct MultilineTests {
     try dir.append(trace + "\nINFO started\nINFO next\n", to: "app.log")
     let t = try tailer(dir, "{preset: java}")
     t.discover()
-    #expect(events(t.poll()) == [trace, "INFO started"])  // "INFO next" waits for what follows
+    #expect(lines(t.poll()) == [trace, "INFO started"])  // "INFO next" waits for what follows
   }
 
   @Test func pythonTracebacksJoinTheMessageBeforeThem() throws {
@@ -54,7 +48,7 @@ struct MultilineTests {
     try dir.append(event + "\nINFO:root:next\nINFO:root:after\n", to: "app.log")
     let t = try tailer(dir, "{preset: python}")
     t.discover()
-    #expect(events(t.poll()) == [event, "INFO:root:next"])
+    #expect(lines(t.poll()) == [event, "INFO:root:next"])
   }
 
   @Test func goPanics() throws {
@@ -74,7 +68,7 @@ struct MultilineTests {
     let t = try tailer(dir, "{preset: go}")
     t.discover()
     #expect(
-      events(t.poll()) == [
+      lines(t.poll()) == [
         "panic: runtime error: index out of range [5] with length 3\ngoroutine 1 [running]:\nmain.main()\n\t/tmp/x.go:8 +0x1d\nexit status 2",
         #"{"level":"info","msg":"restarted"}"#,
       ])
@@ -86,10 +80,10 @@ struct MultilineTests {
     let t = try tailer(dir, "{mode: start, pattern: '^[0-9]{4}-', max_lines: 3, timeout: 50ms}")
     t.discover()
     // max_lines 3 cuts the second event; what follows the cut starts its own.
-    #expect(events(t.poll()) == ["2026-01-01 a\n cont\nmore", "2026-01-02 b\nx1\nx2"])
+    #expect(lines(t.poll()) == ["2026-01-01 a\n cont\nmore", "2026-01-02 b\nx1\nx2"])
     try await Task.sleep(for: .milliseconds(80))
     let rest = t.poll()
-    #expect(events(rest) == ["x3\nx4"])  // complete once the file has been quiet for `timeout`
+    #expect(lines(rest) == ["x3\nx4"])  // complete once the file has been quiet for `timeout`
     #expect(rest.last?.endOffset == UInt64("2026-01-01 a\n cont\nmore\n2026-01-02 b\nx1\nx2\nx3\nx4\n".utf8.count))
   }
 
@@ -100,7 +94,7 @@ struct MultilineTests {
     let t = try tailer(dir, "{preset: java}")
     t.discover()
     let chunks = t.poll()
-    #expect(events(chunks) == ["E1 failed\n\tat a"])
+    #expect(lines(chunks) == ["E1 failed\n\tat a"])
     // E2 may still grow: the checkpoint is where it begins, so a restart reads it whole.
     #expect(chunks.last?.endOffset == UInt64(first.utf8.count))
   }
@@ -170,11 +164,6 @@ struct MultilineContainerTests {
         sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning}]
         sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
         """)
-    func lines(_ chunks: [SourceChunk]) -> [String] {
-      var out: [String] = []
-      for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
-      return out
-    }
     try dir.append("complete\nhalf of a li", to: "app.log")
     let first = FileTailer(
       sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),

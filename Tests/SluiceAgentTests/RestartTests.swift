@@ -160,12 +160,6 @@ struct FingerprintTests {
       counters: AgentMetrics().source("app"), logger: Logger(label: "test"))
   }
 
-  func lines(_ chunks: [SourceChunk]) -> [String] {
-    var out: [String] = []
-    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
-    return out
-  }
-
   @Test func aReusedInodeDoesNotInheritTheOldOffset() throws {
     let dir = try TempDirectory()
     try dir.append("new file one\nnew file two\n", to: "app.log")
@@ -249,5 +243,35 @@ struct ManyFilesTests {
     #expect(await agent.terminate() == 0)
     #expect(pairs.count == expected)
     #expect(Set(pairs).count == expected, "some lines were shipped twice")
+  }
+}
+
+@Suite("Latch")
+struct LatchTests {
+  @Test func doorbellRemembersOneRingAndWakesWaiters() async throws {
+    let bell = Doorbell()
+    bell.ring()
+    await bell.wait()  // remembered: returns at once
+    let woke = Mutex(false)
+    let waiter = Task {
+      await bell.wait()
+      woke.withLock { $0 = true }
+    }
+    try await Task.sleep(for: .milliseconds(50))
+    #expect(!woke.withLock { $0 })  // the ring was used up: this wait blocks
+    bell.ring()
+    await waiter.value
+    #expect(woke.withLock { $0 })
+  }
+
+  @Test func stopSignalStaysSetAndCancellationWakes() async {
+    let stop = StopSignal()
+    let blocked = Task { await stop.wait() }
+    blocked.cancel()
+    await blocked.value  // cancellation ends the wait
+    stop.stop()
+    await stop.wait()
+    await stop.wait()  // still set
+    #expect(stop.isStopped)
   }
 }

@@ -202,12 +202,6 @@ struct TruncationTests {
       logger: Logger(label: "test"))
   }
 
-  func lines(_ chunks: [SourceChunk]) -> [String] {
-    var out: [String] = []
-    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
-    return out
-  }
-
   /// The file is truncated and rewritten past the old read position before the next poll:
   /// its first bytes changed, so it is read again from the start.
   @Test func aFileRewrittenLongerBetweenPollsIsReadFromTheStart() throws {
@@ -253,12 +247,6 @@ struct FileLifecycleTests {
     return FileTailer(
       sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
       logger: Logger(label: "test"), rotateWait: .milliseconds(50))
-  }
-
-  func lines(_ chunks: [SourceChunk]) -> [String] {
-    var out: [String] = []
-    for c in chunks { c.forEachLine { line, _ in out.append(String(decoding: line, as: UTF8.self)) } }
-    return out
   }
 
   @Test func deletedWhileOpenIsReadToItsEndThenClosed() async throws {

@@ -81,46 +81,10 @@ final class FileWatcher: @unchecked Sendable {
 
 /// A wake-up that is remembered until someone waits for it.
 final class Doorbell: Sendable {
-  private struct State {
-    var rung = false
-    var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-    var nextID: UInt64 = 0
-  }
-  private let state = Mutex(State())
+  private let latch = Latch(permanent: false)
 
-  func ring() {
-    let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-      if s.waiters.isEmpty {
-        s.rung = true
-        return []
-      }
-      defer { s.waiters.removeAll() }
-      return Array(s.waiters.values)
-    }
-    for w in waiters { w.resume() }
-  }
+  func ring() { latch.signal() }
 
   /// Returns at the next ring (at once if it rang since the last wait), or on cancellation.
-  func wait() async {
-    let id = state.withLock { s -> UInt64 in
-      s.nextID += 1
-      return s.nextID
-    }
-    await withTaskCancellationHandler {
-      await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-        let now = state.withLock { s -> Bool in
-          if s.rung || Task.isCancelled {
-            s.rung = false
-            return true
-          }
-          s.waiters[id] = c
-          return false
-        }
-        if now { c.resume() }
-      }
-    } onCancel: {
-      let c = state.withLock { $0.waiters.removeValue(forKey: id) }
-      c?.resume()
-    }
-  }
+  func wait() async { await latch.wait() }
 }
