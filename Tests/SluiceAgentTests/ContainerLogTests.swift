@@ -92,19 +92,12 @@ struct ContainerLogFormatTests {
 /// boundaries, metadata attached.
 @Suite("Container log tailing")
 struct ContainerLogTailingTests {
-  let metrics = AgentMetrics()
 
   func tailer(_ dir: TempDirectory, _ extra: String = "") throws -> FileTailer {
-    let yaml = """
-      data_dir: \(dir.path)/data
-      sources:
-        - {name: k8s, type: file, include: ["\(dir.path)/pods/*/*/*.log", "\(dir.path)/containers/*.log"], read_from: beginning, node_name: node-1\(extra)}
-      sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-      """
-    let config = try ConfigLoader.parse(yaml: yaml)
-    return FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: metrics.source("k8s"),
-      logger: Logger(label: "test"))
+    try makeTailer(
+      dir,
+      #"include: ["\#(dir.path)/pods/*/*/*.log", "\#(dir.path)/containers/*.log"], read_from: beginning, node_name: node-1"#
+        + extra)
   }
 
   func lines(_ chunks: [SourceChunk]) -> [(String, ContainerStream?, String)] {
@@ -159,14 +152,8 @@ struct ContainerLogTailingTests {
     // "Restart": a new tailer resumes from the checkpoint; the record completes meanwhile.
     try dir.append("2026-11-23T10:00:02Z stdout F rest\n", to: file)
     let identity = try #require(FileTailer.identity(ofPath: dir.file(file).path))
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: k8s, type: file, include: ["\(dir.path)/pods/*/*/*.log"], read_from: beginning}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
-    let t2 = FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [identity: checkpoint],
-      counters: metrics.source("k8s"), logger: Logger(label: "test"))
+    let t2 = try makeTailer(
+      dir, #"include: ["\#(dir.path)/pods/*/*/*.log"], read_from: beginning"#, resumeOffsets: [identity: checkpoint])
     t2.discover()
     #expect(lines(t2.poll()).map(\.0) == ["half rest"])
   }
@@ -218,14 +205,8 @@ struct ContainerLogTailingTests {
   @Test func aLastLineWithoutNewlineIsShippedAfterTheTimeout() async throws {
     let dir = try TempDirectory()
     try dir.append("complete\nno newline", to: "app/x.log")
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: app, type: file, include: ["\(dir.path)/app/*.log"], read_from: beginning, partial_line_timeout: 50ms}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
-    let t = FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: metrics.source("app"),
-      logger: Logger(label: "test"))
+    let t = try makeTailer(
+      dir, #"include: ["\#(dir.path)/app/*.log"], read_from: beginning, partial_line_timeout: 50ms"#)
     t.discover()
     #expect(lines(t.poll()).map(\.0) == ["complete"])
     try await Task.sleep(for: .milliseconds(80))

@@ -10,14 +10,7 @@ import Testing
 @Suite("Multiline")
 struct MultilineTests {
   func tailer(_ dir: TempDirectory, _ multiline: String, extra: String = "") throws -> FileTailer {
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning, multiline: \(multiline)\(extra)}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
-    return FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
-      logger: Logger(label: "test"))
+    try makeTailer(dir, #"include: ["\#(dir.path)/*.log"], read_from: beginning, multiline: "# + multiline + extra)
   }
 
   @Test func javaStackTraces() throws {
@@ -123,11 +116,6 @@ struct MultilineTests {
 struct MultilineContainerTests {
   @Test func javaTraceSplitIntoCRIRecordsIsOneEvent() throws {
     let dir = try TempDirectory()
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: k8s, type: file, include: ["\(dir.path)/pods/*/*/*.log"], read_from: beginning, multiline: {preset: java}}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
     try dir.append(
       """
       2026-11-23T10:00:00Z stderr P Exception in thread "main" java.lang.
@@ -139,9 +127,8 @@ struct MultilineContainerTests {
       2026-11-23T10:00:02Z stdout F and another
 
       """, to: "pods/shop_web-1_uid-9/server/0.log")
-    let t = FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("k8s"),
-      logger: Logger(label: "test"))
+    let t = try makeTailer(
+      dir, #"include: ["\#(dir.path)/pods/*/*/*.log"], read_from: beginning, multiline: {preset: java}"#)
     t.discover()
     var events: [(String, ContainerStream?)] = []
     for c in t.poll() {
@@ -159,15 +146,9 @@ struct MultilineContainerTests {
 
   @Test func aPartialLastLineIsNeitherLostNorDuplicatedAcrossARestart() throws {
     let dir = try TempDirectory()
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
     try dir.append("complete\nhalf of a li", to: "app.log")
-    let first = FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
-      logger: Logger(label: "test"))
+    let settings = #"include: ["\#(dir.path)/*.log"], read_from: beginning"#
+    let first = try makeTailer(dir, settings)
     first.discover()
     let chunks = first.poll()
     #expect(lines(chunks) == ["complete"])
@@ -176,10 +157,7 @@ struct MultilineContainerTests {
     // Restart from the checkpoint after the line was finished.
     try dir.append("ne\nlast\n", to: "app.log")
     let id = try #require(FileTailer.identity(ofPath: dir.file("app.log").path))
-    let second = FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [id: checkpoint],
-      counters: AgentMetrics().source("app"),
-      logger: Logger(label: "test"))
+    let second = try makeTailer(dir, settings, resumeOffsets: [id: checkpoint])
     second.discover()
     #expect(lines(second.poll()) == ["half of a line", "last"])
   }

@@ -150,14 +150,8 @@ struct FingerprintTests {
   )
     throws -> FileTailer
   {
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
-    return FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: offsets, resumeFingerprints: prints,
-      counters: AgentMetrics().source("app"), logger: Logger(label: "test"))
+    try makeTailer(
+      dir, #"include: ["\#(dir.path)/*.log"], read_from: beginning"#, resumeOffsets: offsets, fingerprints: prints)
   }
 
   @Test func aReusedInodeDoesNotInheritTheOldOffset() throws {

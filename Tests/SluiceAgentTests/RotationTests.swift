@@ -192,14 +192,7 @@ struct RotationTests {
 @Suite("Truncation")
 struct TruncationTests {
   func tailer(_ dir: TempDirectory) throws -> FileTailer {
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: app, type: file, include: ["\(dir.path)/*.log"], read_from: beginning}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
-    return FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
-      logger: Logger(label: "test"))
+    try makeTailer(dir, #"include: ["\#(dir.path)/*.log"], read_from: beginning"#)
   }
 
   /// The file is truncated and rewritten past the old read position before the next poll:
@@ -239,14 +232,7 @@ struct TruncationTests {
 @Suite("File lifecycle")
 struct FileLifecycleTests {
   func tailer(_ dir: TempDirectory) throws -> FileTailer {
-    let config = try ConfigLoader.parse(
-      yaml: """
-        sources: [{name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning}]
-        sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
-        """)
-    return FileTailer(
-      sourceIndex: 0, config: config.sources[0], resumeOffsets: [:], counters: AgentMetrics().source("app"),
-      logger: Logger(label: "test"), rotateWait: .milliseconds(50))
+    try makeTailer(dir, #"include: ["\#(dir.path)/logs/*.log"], read_from: beginning"#, rotateWait: .milliseconds(50))
   }
 
   @Test func deletedWhileOpenIsReadToItsEndThenClosed() async throws {
