@@ -147,10 +147,14 @@ final class Processor {
   /// Adds what the container runtime and the kubelet path say about the line: `stream`, the
   /// runtime's time as `timestamp` (unless the event has a time of its own), and `k8s.*`.
   /// A key the event already has is not added again.
+  /// Looked up per line: kept as constants, not array literals built on every call.
+  private static let streamKey = ["stream"]
+  private static let podNameKey = ["k8s.pod.name"]
+
   private func addContainerFields(_ chunk: SourceChunk, line k: Int) {
     extra.removeAll(keepingCapacity: true)
     if let (stream, time) = chunk.containerInfo(line: k) {
-      if event.valueIndex(forAnyOf: ["stream"]) == nil {
+      if event.valueIndex(forAnyOf: Self.streamKey) == nil {
         JSONWriter.appendRaw("\"stream\":\"", to: &extra)
         JSONWriter.appendRaw(stream.name, to: &extra)
         extra.append(UInt8(ascii: "\""))
@@ -165,7 +169,7 @@ final class Processor {
         }
       }
     }
-    if !chunk.fileFields.isEmpty && event.valueIndex(forAnyOf: ["k8s.pod.name"]) == nil {
+    if !chunk.fileFields.isEmpty && event.valueIndex(forAnyOf: Self.podNameKey) == nil {
       if !extra.isEmpty { extra.append(UInt8(ascii: ",")) }
       extra.append(contentsOf: chunk.fileFields)
     }
