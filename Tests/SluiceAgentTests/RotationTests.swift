@@ -91,8 +91,11 @@ struct RotationTests {
     return out
   }
 
-  @Test(arguments: Mode.allCases)
-  func everyLineArrivesOnceWhileLogrotateRuns(_ mode: Mode) async throws {
+  /// `include: [app.log]`, or `include: [app.log*]`, which matches the rotated files too.
+  enum Include: String, CaseIterable, Sendable { case liveFile = "app.log", withRotated = "app.log*" }
+
+  @Test(arguments: Mode.allCases, Include.allCases)
+  func everyLineArrivesOnceWhileLogrotateRuns(_ mode: Mode, _ include: Include) async throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/logrotate") else {
       Issue.record("logrotate is not installed (scripts/test installs it)")
       return
@@ -114,7 +117,7 @@ struct RotationTests {
     try """
     data_dir: \(dir.path)/data
     sources:
-      - {name: app, type: file, include: ["\(log)"], read_from: beginning, poll_interval: 10ms}
+      - {name: app, type: file, include: ["\(dir.path)/\(include.rawValue)"], read_from: beginning, poll_interval: 10ms}
     pipeline: [{type: parse}]
     sinks:
       - {name: out, type: file, path: \(out), compression: none, batch: {max_events: 5000, max_age: 50ms}}
@@ -173,7 +176,7 @@ struct RotationTests {
     let missing = Set(0..<total).subtracting(unique)
     let lostByAgent = missing.intersection(kept).count
     print(
-      "rotation \(mode.rawValue): \(total) lines at \(rate)/s, \(rotations) rotations: \(lost) lost "
+      "rotation \(mode.rawValue), include \(include.rawValue): \(total) lines at \(rate)/s, \(rotations) rotations: \(lost) lost "
         + "(\(lost - lostByAgent) in logrotate's copy-to-truncate window, \(lostByAgent) by the agent), "
         + "\(duplicates) duplicated")
     #expect(rotations >= 4, "only \(rotations) rotations happened")
@@ -183,7 +186,10 @@ struct RotationTests {
     if mode == .create { #expect(lost == 0, "create: \(lost) of \(total) lines lost") }
     if mode == .create {
       let firstOutOfOrder = got.indices.dropFirst().first { got[$0 - 1] >= got[$0] }
-      #expect(firstOutOfOrder == nil, "create: lines out of order at \(firstOutOfOrder ?? -1)")
+      #expect(
+        firstOutOfOrder == nil,
+        "create: lines out of order at \(firstOutOfOrder ?? -1): \(firstOutOfOrder.map { Array(got[max(0, $0 - 3)..<min(got.count, $0 + 3)]) } ?? [])"
+      )
     }
   }
 }
@@ -225,6 +231,105 @@ struct TruncationTests {
     truncate(path, 0)
     try dir.append("e\n", to: "app.log")
     #expect(lines(t.poll()) == ["c", "d", "partial", "e"])
+  }
+}
+
+/// Globs that match the rotated files too (`app.log*`): a rotated file is the same file under
+/// another name, and a copy is the same content; neither is read twice.
+@Suite("Rotated names inside the globs")
+struct RotatedNamesInsideTheGlobsTests {
+  func tailer(_ dir: TempDirectory) throws -> FileTailer {
+    try makeTailer(dir, #"include: ["\#(dir.path)/app.log*"], read_from: beginning"#, rotateWait: .milliseconds(50))
+  }
+
+  /// rename + create, twice (`app.log` → `app.log.1` → `app.log.2`), with lines appended to
+  /// the renamed files through their old descriptors: every line once, older files first.
+  @Test func renamedFilesAreFollowedOnNotReadAgain() throws {
+    let dir = try TempDirectory()
+    let path = dir.file("app.log").path
+    try dir.append("a1\na2\n", to: "app.log")
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["a1", "a2"])
+    let first = open(path, O_WRONLY | O_APPEND)
+    defer { close(first) }
+    rename(path, path + ".1")
+    try dir.append("b1\n", to: "app.log")
+    _ = "a3\n".withCString { write(first, $0, 3) }  // the service had not reopened yet
+    t.discover()
+    #expect(lines(t.poll()) == ["a3", "b1"])
+    #expect(t.active.keys.sorted() == [path, path + ".1"])
+    rename(path + ".1", path + ".2")
+    rename(path, path + ".1")
+    try dir.append("c1\n", to: "app.log")
+    try dir.append("b2\n", to: "app.log.1")
+    t.discover()
+    #expect(lines(t.poll()) == ["b2", "c1"])
+    #expect(lines(t.poll()).isEmpty)
+    // The oldest is deleted (logrotate's `rotate N`): drained, closed, nothing else changes.
+    unlink(path + ".2")
+    t.discover()
+    #expect(t.active.keys.sorted() == [path, path + ".1"])
+  }
+
+  /// copytruncate, with the copy found by discovery before the truncation is seen (logrotate
+  /// copied, the agent looked, then logrotate truncated): the copy is left alone, the unread
+  /// tail is taken from it once, and it is then followed from its end.
+  @Test func aCopyFoundBeforeTheTruncationIsNotReadTwice() throws {
+    let dir = try TempDirectory()
+    let path = dir.file("app.log").path
+    try dir.append("a\nb\n", to: "app.log")
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["a", "b"])
+    try dir.append("c\nd\n", to: "app.log")
+    try FileManager.default.copyItem(atPath: path, toPath: path + ".1")
+    t.discover()
+    #expect(t.active.keys.sorted() == [path])  // the copy in progress is not followed
+    truncate(path, 0)
+    try dir.append("e\n", to: "app.log")
+    #expect(lines(t.poll()) == ["c", "d", "e"])
+    t.discover()
+    #expect(t.active.keys.sorted() == [path, path + ".1"])
+    #expect(lines(t.poll()).isEmpty)
+  }
+
+  /// copytruncate, with the truncation seen first and the copy discovered after.
+  @Test func aCopyFoundAfterTheTruncationStartsWhereReadingStopped() throws {
+    let dir = try TempDirectory()
+    let path = dir.file("app.log").path
+    try dir.append("a\nb\n", to: "app.log")
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["a", "b"])
+    try dir.append("c\n", to: "app.log")
+    try FileManager.default.copyItem(atPath: path, toPath: path + "-20261123")
+    truncate(path, 0)
+    try dir.append("d\n", to: "app.log")
+    #expect(lines(t.poll()) == ["c", "d"])
+    t.discover()
+    #expect(lines(t.poll()).isEmpty)
+    // A second round: the previous copy keeps its content; the new copy is recognised too.
+    try dir.append("e\n", to: "app.log")
+    try FileManager.default.copyItem(atPath: path, toPath: path + "-20261124")
+    truncate(path, 0)
+    try dir.append("f\n", to: "app.log")
+    #expect(lines(t.poll()) == ["e", "f"])
+    t.discover()
+    #expect(lines(t.poll()).isEmpty)
+    #expect(t.active.count == 3)
+  }
+
+  /// A file named like a copy but with other content is an ordinary new file.
+  @Test func aSiblingWithOtherContentIsReadWhole() throws {
+    let dir = try TempDirectory()
+    try dir.append("a\n", to: "app.log")
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["a"])
+    try dir.append("other\n", to: "app.log.1")
+    t.discover()
+    #expect(lines(t.poll()) == ["other"])
   }
 }
 

@@ -56,6 +56,11 @@ final class FileTailer {
     var head: [UInt8] = []
     /// The size at the last poll.
     var lastSize: UInt64 = 0
+    /// The modification time at the last poll (nanoseconds).
+    var lastModified: Int64 = 0
+    /// Renamed since it was opened (a rotated file still matched by the globs): its lines
+    /// are older than those of the file now under its old name, so it is read first.
+    var renamed = false
     /// Where the line or record being read began (just past the last complete one).
     var recordStart: UInt64 = 0
     /// A multiline event not known to be complete yet, and where in the file it began.
@@ -88,6 +93,9 @@ final class FileTailer {
   private var dockerTime: [UInt8] = []
   private var warnedMalformed = Set<String>()
   private let multiline: MultilineMatcher?
+  /// Heads of content consumed before a truncation, by the path truncated, newest last.
+  private var consumed: [String: [(head: [UInt8], offset: UInt64)]] = [:]
+  static let consumedPerFile = 16
   /// Paths opened since ``takeNewlyOpened()`` was last called (for the inotify watcher).
   private var newlyOpened: [String] = []
 
@@ -119,27 +127,62 @@ final class FileTailer {
   }
 
   /// Finds new files and notices rotated, truncated and removed ones.
+  ///
+  /// A file is followed by identity, not by name: renamed to another name the globs match
+  /// (`app.log` → `app.log.1` under `include: [app.log*]`), it is followed on under the new
+  /// name from where it was; renamed out of the globs or deleted, it is drained for
+  /// `rotate_wait` and closed. A rotated copy (`copytruncate`) of a followed file is not read
+  /// a second time (see ``isCopyOfFollowedFile(_:path:)``).
   func discover() {
-    var seen = Set<String>()
-    var followed = Set(active.values.map(\.identity))
+    // This pass's view: every matched path with the file it names, in glob order.
+    var matched: [(path: String, identity: FileIdentity)] = []
+    var current: [String: FileIdentity] = [:]
     for pattern in config.include {
-      for path in Glob.expand(pattern) where !seen.contains(path) {
+      for path in Glob.expand(pattern) where current[path] == nil {
         if config.exclude.contains(where: { Glob.matches(path, $0) }) { continue }
-        seen.insert(path)
         guard let identity = Self.identity(ofPath: path) else { continue }
-        if let existing = active[path] {
-          if existing.identity == identity { continue }
-          // The name now points to a new file: finish the old one in the background.
-          retire(path)
-        }
-        // The same file under another name (a symlink and its target): follow it once.
-        if followed.contains(identity) { continue }
-        open(path, identity: identity)
-        if active[path] != nil { followed.insert(identity) }
+        current[path] = identity
+        matched.append((path, identity))
       }
     }
-    for path in active.keys where !seen.contains(path) {
-      retire(path)  // deleted, or moved out of the globs
+    // Followed files whose name now names something else (or nothing).
+    for path in active.keys.sorted() {
+      guard let identity = active[path]?.identity, current[path] != identity else { continue }
+      if let renamed = matched.first(where: { $0.identity == identity && active[$0.path]?.identity != identity }) {
+        // Renamed within the globs: the same file, followed on under its new name.
+        if let displaced = active[renamed.path] { draining.append(displaced) }
+        var t = active.removeValue(forKey: path)!
+        t.path = renamed.path
+        t.renamed = true
+        active[renamed.path] = t
+      } else {
+        retire(path)  // deleted, moved out of the globs, or the name points to a new file
+      }
+    }
+    var followed = Set(active.values.map(\.identity))
+    for (path, identity) in matched where active[path] == nil {
+      if let k = draining.firstIndex(where: { $0.identity == identity }) {
+        // A retired file matched again (renamed into the globs while draining): follow it on.
+        var t = draining.remove(at: k)
+        t.path = path
+        t.idleSince = nil
+        t.renamed = true
+        active[path] = t
+        followed.insert(identity)
+        continue
+      }
+      // The same file under another name (a symlink and its target): follow it once.
+      if followed.contains(identity) { continue }
+      var startAt: UInt64?
+      if resumeOffsets[identity] == nil {
+        switch copyStatus(of: path) {
+        case .inProgress: continue
+        case .consumed(let offset): startAt = offset
+        case nil: break
+        }
+      }
+      open(path, identity: identity, startAt: startAt)
+      if active[path] != nil { followed.insert(identity) }
     }
     firstDiscovery = false
     counters.filesWatched.record(active.count + draining.count)
@@ -151,7 +194,9 @@ final class FileTailer {
     draining.append(t)
   }
 
-  private func open(_ path: String, identity: FileIdentity) {
+  /// - Parameter startAt: where to start instead of what the checkpoint or `read_from` says
+  ///   (a rotated copy of content already read).
+  private func open(_ path: String, identity: FileIdentity, startAt: UInt64? = nil) {
     let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       let err = errno
@@ -183,6 +228,8 @@ final class FileTailer {
       } else {
         offset = resume <= size ? resume : 0
       }
+    } else if let startAt {
+      offset = min(startAt, size)
     } else if config.readFrom == .end && firstDiscovery {
       // Files present at start-up with no checkpoint: only what is new from now on.
       offset = size
@@ -245,7 +292,20 @@ final class FileTailer {
   func poll(budget: Int = 4 << 20) -> [SourceChunk] {
     var chunks: [SourceChunk] = []
     var used = 0
+    let paths = active.keys.sorted()
+    let rotated = paths.filter { active[$0]!.renamed }
+    let current = paths.filter { !active[$0]!.renamed }
     // Rotated files first: their lines are older than those of the file now under the name.
+    // Of the current files, only what they held before the rotated ones were read is taken
+    // now: a writer that finished a rotated file and moved on to the new one in between
+    // would otherwise have its new lines shipped before its last old ones.
+    var sizeBefore: [String: UInt64] = [:]
+    if !draining.isEmpty || !rotated.isEmpty {
+      for path in current {
+        var st = stat()
+        if fstat(active[path]!.fd, &st) == 0 { sizeBefore[path] = UInt64(st.st_size) }
+      }
+    }
     var k = 0
     while k < draining.count {
       var t = draining[k]
@@ -261,21 +321,27 @@ final class FileTailer {
       draining[k] = t
       k += 1
     }
-    for path in active.keys.sorted() {
+    for path in rotated + current {
       guard used < budget, var t = active[path] else { continue }
-      used += read(&t, into: &chunks, budget: budget - used)
+      var allowed = budget - used
+      if let size = sizeBefore[path], size >= t.readOffset { allowed = min(allowed, Int(size - t.readOffset)) }
+      used += read(&t, into: &chunks, budget: allowed)
       active[path] = t
     }
     return chunks
   }
 
-  /// Reads `t` to its end (or the budget); returns the bytes read.
+  /// Reads `t` to its end, or `budget` bytes; returns the bytes read.
   private func read(_ t: inout Tracked, into chunks: inout [SourceChunk], budget: Int) -> Int {
     var st = stat()
     guard fstat(t.fd, &st) == 0 else { return 0 }
     let size = UInt64(st.st_size)
-    if size != t.lastSize && isTruncated(t, size: size) {
+    let mtime = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+    // Checked when the file changed: in size, or (truncated and rewritten to the same size) in time.
+    if (size != t.lastSize || mtime != t.lastModified) && isTruncated(t, size: size) {
       let recovered = recoverFromCopy(t, into: &chunks)
+      // The old content is done with, up to here: a copy of it found later starts there.
+      remember(head: t.head, of: t.path, consumedTo: recovered?.end ?? t.committed)
       counters.truncations.increment()
       if recovered == nil && t.lastSize > t.committed {
         // Bytes seen in the file but not read are gone with the truncation (a lower bound).
@@ -285,7 +351,7 @@ final class FileTailer {
         "file truncated; reading from the start",
         metadata: [
           "path": "\(t.path)", "was": "\(t.readOffset)", "now": "\(size)",
-          "unread_taken_from": "\(recovered ?? "nowhere: no rotated copy found")",
+          "unread_taken_from": "\(recovered?.path ?? "nowhere: no rotated copy found")",
         ])
       t.head.removeAll()
       lseek(t.fd, 0, SEEK_SET)
@@ -300,13 +366,14 @@ final class FileTailer {
       clearPending(&t)
     }
     t.lastSize = size
+    t.lastModified = mtime
     if t.head.count < Self.headBytes && size > UInt64(t.head.count) { t.head = Self.readHead(t.fd, size: size) }
     var total = 0
     let startOffset = t.committed
     var chunk = newChunk(t)
     let maxLine = config.maxLineBytes.bytes
     while total < budget {
-      let n = readBuffer.withUnsafeMutableBytes { Glibc.read(t.fd, $0.baseAddress, $0.count) }
+      let n = readBuffer.withUnsafeMutableBytes { Glibc.read(t.fd, $0.baseAddress, min($0.count, budget - total)) }
       if n < 0 {
         if errno == EINTR { continue }
         if errno != EAGAIN { counters.readErrors.increment() }
@@ -339,9 +406,11 @@ final class FileTailer {
       }
     }
     let now = ContinuousClock.now
+    // Idle timeouts apply only to a file read to its end (not one cut short by the budget).
+    let idle = total == 0 && t.readOffset >= size
     if total > 0 {
       t.lastGrowth = now
-    } else if !t.partial.isEmpty, config.partialLineTimeout.nanoseconds > 0,
+    } else if idle, !t.partial.isEmpty, config.partialLineTimeout.nanoseconds > 0,
       now - t.lastGrowth >= config.partialLineTimeout.duration
     {
       // The writer left a line without its newline: ship it rather than hold it for ever.
@@ -351,7 +420,7 @@ final class FileTailer {
         chunk.endOffset = t.committed
       }
     }
-    if total == 0, t.pendingStart != nil, let m = config.multiline, now - t.lastGrowth >= m.timeout.duration {
+    if idle, t.pendingStart != nil, let m = config.multiline, now - t.lastGrowth >= m.timeout.duration {
       // No next line came to end the multiline event: it is complete.
       flushPending(&t, into: &chunk)
       t.committed = t.recordStart
@@ -561,8 +630,9 @@ final class FileTailer {
 
   /// After a copytruncate: reads what `t` had not yet read from the rotated copy — a sibling
   /// named `<name>.<suffix>` or `<name>-<suffix>`, not compressed, at least as long as what
-  /// was committed, and starting with the same bytes. Returns the copy's path, or nil.
-  private func recoverFromCopy(_ t: Tracked, into chunks: inout [SourceChunk]) -> String? {
+  /// was committed, and starting with the same bytes. Returns the copy's path and the offset
+  /// read to, or nil.
+  private func recoverFromCopy(_ t: Tracked, into chunks: inout [SourceChunk]) -> (path: String, end: UInt64)? {
     guard !t.head.isEmpty, let slash = t.path.lastIndex(of: "/") else { return nil }
     let dir = String(t.path[..<slash])
     let name = String(t.path[t.path.index(after: slash)...])
@@ -611,9 +681,75 @@ final class FileTailer {
       for c in chunks[before...] { lines += c.lineCount }
       counters.truncationRecoveredLines.increment(by: lines)
       close(fd)
-      return path
+      return (path, copy.readOffset)
     }
     return nil
+  }
+
+  // MARK: - Rotated copies
+
+  /// Whether `candidate` is named like a rotated copy of `original`: in the same directory,
+  /// `<name>.<suffix>` or `<name>-<suffix>` (logrotate's numbered and `dateext` names).
+  static func isRotatedName(_ candidate: String, of original: String) -> Bool {
+    guard let slash = original.lastIndex(of: "/") else { return false }
+    let dir = original[...slash]
+    guard candidate.hasPrefix(dir) else { return false }
+    let name = candidate[candidate.index(candidate.startIndex, offsetBy: dir.count)...]
+    let base = original[original.index(after: slash)...]
+    return !name.contains("/") && (name.hasPrefix(base + ".") || name.hasPrefix(base + "-"))
+  }
+
+  /// Remembers that the content of `path` that began with `head` was consumed up to `offset`
+  /// (it was truncated: `copytruncate`), so that its rotated copy is not read again.
+  private func remember(head: [UInt8], of path: String, consumedTo offset: UInt64) {
+    guard !head.isEmpty else { return }
+    var list = consumed[path, default: []]
+    list.append((head, offset))
+    if list.count > Self.consumedPerFile { list.removeFirst(list.count - Self.consumedPerFile) }
+    consumed[path] = list
+  }
+
+  /// What to do with a file seen for the first time that may be a rotated copy of a followed
+  /// one (`copytruncate` with globs that also match the copies, e.g. `app.log*`):
+  /// - `.inProgress`: it starts with the same bytes as a followed file it is named after, or
+  ///   with a part of them (it may still be empty) — logrotate is copying it. It is left alone; after the truncation its unread tail is
+  ///   taken from it (``recoverFromCopy(_:into:)``) and it is followed from there.
+  /// - `.consumed(offset)`: it starts with the bytes of content already read up to `offset`
+  ///   before a truncation: it is followed from there.
+  /// - nil: an unrelated file.
+  /// Files are compared on their first bytes (up to ``headBytes``); see docs/sources.md for
+  /// the limit this implies.
+  func copyStatus(of path: String) -> CopyStatus? {
+    let originals =
+      active.keys.filter { Self.isRotatedName(path, of: $0) }
+      + consumed.keys.filter { Self.isRotatedName(path, of: $0) && active[$0] == nil }
+    guard !originals.isEmpty else { return nil }
+    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var heads: [Int: [UInt8]] = [:]
+    func head(_ n: Int) -> [UInt8] {
+      if let h = heads[n] { return h }
+      let h = Self.readHead(fd, size: UInt64(n))
+      heads[n] = h
+      return h
+    }
+    for original in originals {
+      if let t = active[original], !t.head.isEmpty {
+        // The same first bytes, or fewer of them (an empty or half-written copy).
+        let h = head(t.head.count)
+        if h.elementsEqual(t.head.prefix(h.count)) { return .inProgress }
+      }
+      for (h, offset) in consumed[original, default: []].reversed() where head(h.count) == h {
+        return .consumed(offset)
+      }
+    }
+    return nil
+  }
+
+  enum CopyStatus: Equatable {
+    case inProgress
+    case consumed(UInt64)
   }
 
   static func identity(ofPath path: String) -> FileIdentity? {
