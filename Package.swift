@@ -24,6 +24,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"]),
   ],
   targets: [
@@ -73,6 +74,7 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Yams", package: "Yams"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
     .executableTarget(
@@ -103,6 +105,10 @@ let package = Package(
       ],
       path: "Benchmarks/SluiceLogBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+
+    // Redaction throughput against one NSRegularExpression per detector: `scripts/bench`.
+    .executableTarget(
+      name: "sluice-redaction-bench", dependencies: ["SluiceCore"], path: "Benchmarks/RedactionThroughput"),
 
     .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
     .testTarget(

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
+import SluiceCore
 
 /// The node agent: sources → pipeline → sinks, with acknowledgement back to checkpoints.
 ///
@@ -30,6 +31,10 @@ public final class Agent: Service {
     let ack = AckTracker(sinkCount: config.sinks.count, sourceNames: config.sources.map(\.name), store: store)
     let stop = StopSignal()
     let deadline = ShutdownDeadline()
+    // Built before anything starts: a key file gone since the configuration was checked stops here.
+    let redactors = try config.pipeline.enumerated().filter { $0.element.type == .redact }.map { i, t in
+      try RedactTransform.makeRedactor(t, at: "pipeline[\(i)]")
+    }
     let httpClient = HTTPClient(
       eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
@@ -73,7 +78,8 @@ public final class Agent: Service {
         }
         group.addTask {
           let processor = Processor(
-            config: config, metrics: metrics, sinkInputs: sinkInputs, ackTracker: ack, logger: logger)
+            config: config, redactors: redactors, metrics: metrics, sinkInputs: sinkInputs, ackTracker: ack,
+            logger: logger)
           await processor.run(input: input)
         }
         group.addTask {

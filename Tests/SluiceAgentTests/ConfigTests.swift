@@ -77,7 +77,27 @@ struct ConfigTests {
     ("sources: []\nsinks:\n  - {name: o, type: console}", "sources", "at least one"),
     (
       "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, detectors: [dna]}",
-      "pipeline[0].detectors", "unknown detector"
+      "pipeline[0].detectors[0]", "unknown detector"
+    ),
+    (
+      "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, detectors: {email: {action: scramble}}}",
+      "pipeline[0].detectors.email.action", "invalid value for 'action'"
+    ),
+    (
+      "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, patterns: [{name: cust, regex: 'a(b'}]}",
+      "pipeline[0].patterns[0].regex", "invalid regular expression"
+    ),
+    (
+      "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, action: hash}",
+      "pipeline[0].hash_key_file", "hash_key_file or hash_key_env"
+    ),
+    (
+      "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, action: hash, hash_key_env: SLUICE_TEST_SHORT_KEY_UNSET}",
+      "pipeline[0].hash_key_file", "is not set"
+    ),
+    (
+      "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: parse, deny_fields: [x]}",
+      "pipeline[0]", "only for `type: redact`"
     ),
     (
       "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\nadmin: {address: nowhere}",

@@ -64,14 +64,17 @@ struct EndToEndTests {
     return url
   }
 
+  /// The value of metric `name` on the admin endpoint, summed over its label values.
   static func metric(_ name: String, port: Int) async throws -> Double? {
     let response = try await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/metrics").get()
     guard response.status == .ok, let body = response.body else { return nil }
     let text = String(buffer: body)
+    // The sum over every series of the metric (all label values).
+    var sum: Double?
     for line in text.split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
-      if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { return v }
+      if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { sum = (sum ?? 0) + v }
     }
-    return nil
+    return sum
   }
 
   @Test func fileToHTTPWithRedactionMetricsShutdownAndRestart() async throws {

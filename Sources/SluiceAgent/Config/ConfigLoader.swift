@@ -110,11 +110,20 @@ public enum ConfigLoader {
         throw ConfigError(path: "\(at).retry", message: "need 0 < initial_backoff <= max_backoff")
       }
     }
-    for (i, t) in c.pipeline.enumerated() where t.type == .redact {
-      for d in t.detectors ?? [] where !RedactTransform.knownDetectors.contains(d) {
-        throw ConfigError(
-          path: "pipeline[\(i)].detectors",
-          message: "unknown detector '\(d)' (known: \(RedactTransform.knownDetectors.joined(separator: ", ")))")
+    for (i, t) in c.pipeline.enumerated() {
+      let redactKeys =
+        t.detectors != nil || t.action != nil || t.denyFields != nil || t.denyAction != nil
+        || t.allowFields != nil || t.patterns != nil || t.hashKeyFile != nil || t.hashKeyEnv != nil
+      if t.type != .redact && redactKeys {
+        throw ConfigError(path: "pipeline[\(i)]", message: "redaction settings are only for `type: redact`")
+      }
+      guard t.type == .redact else { continue }
+      do {
+        _ = try RedactTransform.makePolicy(t, at: "pipeline[\(i)]")
+      } catch let error as ConfigError {
+        throw error
+      } catch {
+        throw ConfigError(path: "pipeline[\(i)]", message: "\(error)")
       }
     }
     if c.admin.enabled { _ = try c.admin.hostAndPort() }

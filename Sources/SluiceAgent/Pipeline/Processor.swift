@@ -31,22 +31,21 @@ final class Processor {
   private var sealed: [(Int, Batch)] = []
   private var warnedInvalidJSON = false
 
+  /// - Parameter redactors: one per `redact` step, in pipeline order (``RedactTransform``).
   init(
-    config: AgentConfig, metrics: AgentMetrics, sinkInputs: [AsyncChannel<Batch>], ackTracker: AckTracker,
-    logger: Logger
+    config: AgentConfig, redactors: [Redactor], metrics: AgentMetrics, sinkInputs: [AsyncChannel<Batch>],
+    ackTracker: AckTracker, logger: Logger
   ) {
     var steps: [Step] = []
-    var redactors: [Redactor] = []
     var redactionCounters: [[CoreMetrics.Counter]] = []
     for t in config.pipeline {
       switch t.type {
       case .parse: steps.append(.parse)
       case .metrics: steps.append(.metrics)
       case .redact:
-        let r = RedactTransform.makeRedactor(t)
-        steps.append(.redact(index: redactors.count))
-        redactionCounters.append(r.detectors.map { metrics.redactions(rule: $0.name) })
-        redactors.append(r)
+        let index = redactionCounters.count
+        steps.append(.redact(index: index))
+        redactionCounters.append(redactors[index].ruleNames.map { metrics.redactions(rule: $0) })
       }
     }
     self.steps = steps

@@ -11,9 +11,129 @@ public struct DetectorMatch: Sendable, Equatable {
 }
 
 /// Finds sensitive substrings in UTF-8 text, in one pass, without regular expressions.
+///
+/// Before any detector runs, the ``Redactor`` computes the ``ByteClasses`` present in a text
+/// in one table-driven pass; a detector runs only if every class in ``requires`` is present
+/// and the text is at least ``minimumLength`` bytes long. Most log values (words, paths,
+/// short numbers) are thereby rejected without a detector looking at them.
 public protocol Detector: Sendable {
   /// The rule name used in markers (`[REDACTED:<name>]`) and metric labels.
   var name: String { get }
+  /// Byte classes a text must all contain for this detector to find anything in it.
+  var requires: ByteClasses { get }
+  /// The shortest text this detector can match.
+  var minimumLength: Int { get }
   /// Appends the ranges of `text` that are sensitive, in ascending, non-overlapping order.
   func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch])
+  /// For the `partial` action: appends the part of `match` (the matched bytes) that is safe
+  /// to keep — the last four digits of a card, the domain of an email address. The result
+  /// is written as `[REDACTED:<name>:<kept>]`; appending nothing gives `[REDACTED:<name>]`.
+  /// What is kept must not itself be matched by any detector (so redaction is idempotent).
+  func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8])
+}
+
+extension Detector {
+  public var requires: ByteClasses { [] }
+  public var minimumLength: Int { 1 }
+  public func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8]) {}
+}
+
+/// Classes of bytes, for the one-pass prefilter that decides which detectors run on a text.
+public struct ByteClasses: OptionSet, Sendable, Hashable {
+  public let rawValue: UInt32
+  public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+  /// `0`–`9`
+  public static let digit = ByteClasses(rawValue: 1 << 0)
+  /// `A`–`Z`
+  public static let upper = ByteClasses(rawValue: 1 << 1)
+  /// `a`–`z`
+  public static let lower = ByteClasses(rawValue: 1 << 2)
+  /// `@`
+  public static let at = ByteClasses(rawValue: 1 << 3)
+  /// `.`
+  public static let dot = ByteClasses(rawValue: 1 << 4)
+  /// `:`
+  public static let colon = ByteClasses(rawValue: 1 << 5)
+  /// `-`
+  public static let dash = ByteClasses(rawValue: 1 << 6)
+  /// `=`
+  public static let equals = ByteClasses(rawValue: 1 << 7)
+  /// `+`
+  public static let plus = ByteClasses(rawValue: 1 << 8)
+  /// `/`
+  public static let slash = ByteClasses(rawValue: 1 << 9)
+  /// space or tab
+  public static let space = ByteClasses(rawValue: 1 << 10)
+  /// `"`
+  public static let quote = ByteClasses(rawValue: 1 << 11)
+  /// `(` or `)`
+  public static let parenthesis = ByteClasses(rawValue: 1 << 12)
+  /// `_`
+  public static let underscore = ByteClasses(rawValue: 1 << 13)
+  /// Any byte ≥ 0x80 (non-ASCII UTF-8).
+  public static let nonASCII = ByteClasses(rawValue: 1 << 14)
+  /// Any other ASCII byte.
+  public static let other = ByteClasses(rawValue: 1 << 15)
+
+  /// The class of every byte value.
+  @usableFromInline
+  static let table: [UInt32] = (0..<256).map { (b: Int) -> UInt32 in
+    switch UInt8(b) {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit.rawValue
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"): return upper.rawValue
+    case UInt8(ascii: "a")...UInt8(ascii: "z"): return lower.rawValue
+    case UInt8(ascii: "@"): return at.rawValue
+    case UInt8(ascii: "."): return dot.rawValue
+    case UInt8(ascii: ":"): return colon.rawValue
+    case UInt8(ascii: "-"): return dash.rawValue
+    case UInt8(ascii: "="): return equals.rawValue
+    case UInt8(ascii: "+"): return plus.rawValue
+    case UInt8(ascii: "/"): return slash.rawValue
+    case UInt8(ascii: " "), UInt8(ascii: "\t"): return space.rawValue
+    case UInt8(ascii: "\""): return quote.rawValue
+    case UInt8(ascii: "("), UInt8(ascii: ")"): return parenthesis.rawValue
+    case UInt8(ascii: "_"): return underscore.rawValue
+    case 0x80...0xFF: return nonASCII.rawValue
+    default: return other.rawValue
+    }
+  }
+
+  /// The classes present in `text`, in one pass.
+  @inlinable
+  public static func of(_ text: UnsafeRawBufferPointer) -> ByteClasses {
+    guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return [] }
+    let n = text.count
+    return table.withUnsafeBufferPointer { t in
+      // Four accumulators so the loads are independent.
+      var a: UInt32 = 0
+      var b: UInt32 = 0
+      var c: UInt32 = 0
+      var d: UInt32 = 0
+      var i = 0
+      while i + 4 <= n {
+        a |= t[Int(base[i])]
+        b |= t[Int(base[i + 1])]
+        c |= t[Int(base[i + 2])]
+        d |= t[Int(base[i + 3])]
+        i += 4
+      }
+      while i < n {
+        a |= t[Int(base[i])]
+        i += 1
+      }
+      return ByteClasses(rawValue: a | b | c | d)
+    }
+  }
+}
+
+/// Byte helpers shared by the detectors.
+public enum DetectorBytes {
+  @inlinable public static func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
+  @inlinable public static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) &- UInt8(ascii: "a") < 26 }
+  @inlinable public static func isAlphanumeric(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) }
+  @inlinable public static func isHex(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20) &- UInt8(ascii: "a") < 6 }
+  /// Whether `c` can be part of a word or identifier (letters, digits, `_`): detectors use it
+  /// to demand boundaries, so a number inside `order_4111111111111111x` is not a card.
+  @inlinable public static func isWordByte(_ c: UInt8) -> Bool { isAlphanumeric(c) || c == UInt8(ascii: "_") }
 }

@@ -11,8 +11,16 @@
 /// label of two or more letters. Quoted local parts and IP-literal domains are not matched.
 public struct EmailDetector: Detector {
   public let name = "email"
+  public var requires: ByteClasses { [.at, .dot] }
+  public var minimumLength: Int { 6 }  // a@b.co
 
   public init() {}
+
+  /// `partial` keeps the domain: `[REDACTED:email:example.com]`.
+  public func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    guard let at = match.firstIndex(of: UInt8(ascii: "@")) else { return }
+    out.append(contentsOf: match[(at + 1)...])
+  }
 
   static let local: [Bool] = charClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
   static let domain: [Bool] = charClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")

@@ -1,22 +1,88 @@
-/// Replaces what its detectors find in an event's string values with typed markers.
+/// Applies a ``RedactionPolicy`` to events: deny-listed fields are replaced whole,
+/// allow-listed fields are skipped, and every other string value — nested objects and arrays
+/// included, keys excluded — and every long number literal is scanned by the detectors.
 ///
-/// Structured events have every string value scanned (keys are left alone), nested
-/// objects and arrays included; escaped strings are decoded, scanned and re-escaped, so an
-/// address written as `a\u0040b.com` is found too. Raw events are scanned as a whole.
+/// - Escaped strings are decoded, scanned and re-escaped, so `a\u0040b.com` is found too.
+/// - Unparsed (raw) lines are scanned whole.
+/// - A text that already holds a marker (`[REDACTED:…]`, `[HASH:…]`) is not matched inside
+///   it, so redacting twice changes nothing.
+/// - Before any detector runs on a value, one pass computes the ``ByteClasses`` it contains;
+///   a detector runs only if its required classes are all there.
+///
 /// A `Redactor` owns reusable buffers: give each worker its own copy.
 public struct Redactor: Sendable {
-  public let detectors: [any Detector]
-  /// Per-rule counts of redactions made so far, indexed like ``detectors``.
+  public let policy: RedactionPolicy
+  /// Rule names, indexed like ``counts``: the detectors, then the field rules.
+  public let ruleNames: [String]
+  /// Per-rule counts of redactions made so far.
   public private(set) var counts: [Int]
+
+  /// The detectors, for callers that only need names.
+  public var detectors: [any Detector] { policy.detectors.map(\.detector) }
+
+  private let actions: [RedactionAction]
+  private let requires: [ByteClasses]
+  private let minimumLengths: [Int]
+  private let minimumLength: Int
+  private let deniedNames: [SecretKeys?]
+  private let deniedPaths: [[[UInt8]]]
+  private let allowedNames: Set<[UInt8]>
+  private let allowedPaths: [[UInt8]]
+  /// Whether any rule needs the full path of a value.
+  private let needsPath: Bool
+  private let scopedDetectors: Bool
+  private let fieldRuleBase: Int
+
+  // Scratch, reused.
   private var matches: [DetectorMatch] = []
   private var decoded: [UInt8] = []
-  private var hits: [Int] = []
-  private var markers: [[UInt8]]
+  private var edits: [Edit] = []
+  private var editMatches: [DetectorMatch] = []
+  private var path: [UInt8] = []
+  private var keyScratch: [UInt8] = []
+  private var plain: [UInt8] = []
 
+  private enum Verdict: Equatable {
+    case scan
+    case allow
+    case deny(Int)  // rule index
+  }
+
+  private struct Edit {
+    var token: Int
+    /// The member's key token (objects) or -1 (array element, top-level value).
+    var key: Int
+    /// Matches in `editMatches[from..<to]`; or a whole-value rule.
+    var from: Int
+    var to: Int
+    var wholeRule: Int
+    var drop: Bool
+  }
+
+  public init(policy: RedactionPolicy) {
+    self.policy = policy
+    let detectorNames = policy.detectors.map(\.detector.name)
+    ruleNames = detectorNames + policy.deniedFields.map(\.name)
+    counts = Array(repeating: 0, count: ruleNames.count)
+    actions = policy.detectors.map(\.action) + policy.deniedFields.map(\.action)
+    requires = policy.detectors.map(\.detector.requires)
+    minimumLengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
+    minimumLength = minimumLengths.min() ?? Int.max
+    fieldRuleBase = policy.detectors.count
+    deniedNames = policy.deniedFields.map { rule in
+      let names = rule.fields.filter(\.isName).map(\.pattern)
+      return names.isEmpty ? nil : SecretKeys(names)
+    }
+    deniedPaths = policy.deniedFields.map { $0.fields.filter { !$0.isName }.map(\.bytes) }
+    allowedNames = Set(policy.allowedFields.filter(\.isName).map(\.bytes))
+    allowedPaths = policy.allowedFields.filter { !$0.isName }.map(\.bytes)
+    scopedDetectors = policy.detectors.contains { !$0.fields.isEmpty }
+    needsPath = !allowedPaths.isEmpty || deniedPaths.contains { !$0.isEmpty } || scopedDetectors
+  }
+
+  /// Every detector masks; no field rules.
   public init(detectors: [any Detector]) {
-    self.detectors = detectors
-    self.counts = Array(repeating: 0, count: detectors.count)
-    self.markers = detectors.map { Array("[REDACTED:\($0.name)]".utf8) }
+    self.init(policy: RedactionPolicy(detectors: detectors.map { .init($0) }))
   }
 
   /// Resets ``counts`` to zero and returns what they were.
@@ -25,63 +91,202 @@ public struct Redactor: Sendable {
     return counts
   }
 
-  /// Redacts `event` in place. - Returns: the number of values replaced.
+  /// Redacts `event` in place. - Returns: the number of redactions made.
   @discardableResult
   public mutating func redact(_ event: inout Event, scanner: JSONScanner) -> Int {
     if !event.isStructured { return redactRaw(&event, scanner: scanner) }
-    hits.removeAll(keepingCapacity: true)
+    edits.removeAll(keepingCapacity: true)
+    editMatches.removeAll(keepingCapacity: true)
     let tape = event.tape
-    event.bytes.withUnsafeBytes { raw in
-      for (k, t) in tape.enumerated() where t.kind == .string {
-        if scanString(t, raw) { hits.append(k) }
-      }
-    }
-    if hits.isEmpty { return 0 }
     let before = counts.reduce(0, +)
+    event.bytes.withUnsafeBytes { raw in findEdits(tape, raw) }
+    if edits.isEmpty { return 0 }
+    let dropping = edits.contains(where: \.drop)
     do {
       try event.rewrite(scanner: scanner) { old, tape, out in
         old.withUnsafeBytes { raw in
-          var cursor = 0
-          for k in hits {
-            let t = tape[k]
-            out.append(contentsOf: raw[cursor..<Int(t.start)])
-            writeRedacted(t, raw, into: &out)
-            cursor = Int(t.end)
-          }
-          out.append(contentsOf: raw[cursor...])
+          if dropping { emitCompact(tape, raw, into: &out) } else { splice(tape, raw, into: &out) }
         }
       }
     } catch {
-      // Unreachable: only string contents change, and markers are plain ASCII.
+      // Unreachable: only whole values change, into JSON strings; tested on random input.
       preconditionFailure("redaction produced invalid JSON: \(error)")
     }
     return counts.reduce(0, +) - before
   }
 
-  /// Scans one string token; true if anything matched.
-  private mutating func scanString(_ t: JSONToken, _ raw: UnsafeRawBufferPointer) -> Bool {
+  // MARK: - Finding what to change
+
+  private mutating func findEdits(_ tape: [JSONToken], _ raw: UnsafeRawBufferPointer) {
+    guard let root = tape.first else { return }
+    if root.kind != .objectStart && root.kind != .arrayStart {
+      scanValue(0, key: -1, tape, raw)
+      return
+    }
+    // Per open container: its verdict for array elements, and the path length at its start.
+    var stack: [(isObject: Bool, verdict: Verdict, pathBase: Int)] = [(root.kind == .objectStart, .scan, 0)]
+    path.removeAll(keepingCapacity: true)
+    var keyVerdict = Verdict.scan
+    var keyIndex = -1
+    var i = 1
+    while i < tape.count {
+      let t = tape[i]
+      switch t.kind {
+      case .key:
+        let top = stack[stack.count - 1]
+        if needsPath { setPath(key: t, raw, base: top.pathBase) }
+        keyVerdict = verdict(forKey: t, raw)
+        keyIndex = i
+        i += 1
+        continue
+      case .objectEnd, .arrayEnd:
+        stack.removeLast()
+        i += 1
+        continue
+      default:
+        break
+      }
+      let top = stack[stack.count - 1]
+      let v = top.isObject ? keyVerdict : top.verdict
+      let key = top.isObject ? keyIndex : -1
+      switch v {
+      case .allow:
+        i = JSONTape.next(after: i, in: tape)
+      case .deny(let rule):
+        if !isMarker(t, raw) {
+          edits.append(Edit(token: i, key: key, from: 0, to: 0, wholeRule: rule, drop: actions[rule] == .drop))
+          counts[rule] += 1
+        }
+        i = JSONTape.next(after: i, in: tape)
+      case .scan:
+        if t.kind == .objectStart || t.kind == .arrayStart {
+          stack.append((t.kind == .objectStart, .scan, path.count))
+        } else {
+          scanValue(i, key: key, tape, raw)
+        }
+        i += 1
+      }
+    }
+  }
+
+  /// Sets `path` to the container's path (its first `base` bytes) plus `.key`, lower-cased.
+  private mutating func setPath(key t: JSONToken, _ raw: UnsafeRawBufferPointer, base: Int) {
+    path.removeSubrange(base...)
+    if base > 0 { path.append(UInt8(ascii: ".")) }
+    for c in raw[t.range] { path.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+  }
+
+  private mutating func verdict(forKey t: JSONToken, _ raw: UnsafeRawBufferPointer) -> Verdict {
+    let key = UnsafeRawBufferPointer(rebasing: raw[t.range])
+    // Deny wins over allow: a field named both is replaced.
+    for (k, names) in deniedNames.enumerated() where names?.matches(key) == true { return .deny(fieldRuleBase + k) }
+    if needsPath {
+      let denied = path.withUnsafeBytes { p in
+        deniedPaths.firstIndex { pats in pats.contains { FieldPattern.globMatch($0, p) } }
+      }
+      if let denied { return .deny(fieldRuleBase + denied) }
+    }
+    if !allowedNames.isEmpty {
+      keyScratch.removeAll(keepingCapacity: true)
+      for c in key { keyScratch.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+      if allowedNames.contains(keyScratch) { return .allow }
+    }
+    if !allowedPaths.isEmpty, path.withUnsafeBytes({ p in allowedPaths.contains { FieldPattern.globMatch($0, p) } }) {
+      return .allow
+    }
+    return .scan
+  }
+
+  /// Whether a string value is already a marker (left as it is: redaction is idempotent).
+  private func isMarker(_ t: JSONToken, _ raw: UnsafeRawBufferPointer) -> Bool {
+    guard t.kind == .string else { return false }
+    return Self.markerLength(UnsafeRawBufferPointer(rebasing: raw[t.range]), at: 0) == t.range.count
+  }
+
+  /// Scans one string (or number) value; records an edit if anything matched.
+  private mutating func scanValue(_ i: Int, key: Int, _ tape: [JSONToken], _ raw: UnsafeRawBufferPointer) {
+    let t = tape[i]
+    guard t.kind == .string || t.kind == .number, t.range.count >= minimumLength else { return }
     matches.removeAll(keepingCapacity: true)
-    let content = UnsafeRawBufferPointer(rebasing: raw[t.range])
-    if t.hasEscapes {
+    if t.kind == .string && t.hasEscapes {
       decoded.removeAll(keepingCapacity: true)
-      JSONTape.unescape(content, into: &decoded)
-      decoded.withUnsafeBytes { detectAll(in: $0) }
+      JSONTape.unescape(UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &decoded)
+      decoded.withUnsafeBytes { detectAll(in: $0, scoped: true) }
     } else {
-      detectAll(in: content)
+      detectAll(in: UnsafeRawBufferPointer(rebasing: raw[t.range]), scoped: true)
     }
-    return !matches.isEmpty
+    if matches.isEmpty { return }
+    let from = editMatches.count
+    editMatches.append(contentsOf: matches)
+    let drop = matches.contains { actions[$0.rule] == .drop }
+    edits.append(Edit(token: i, key: key, from: from, to: editMatches.count, wholeRule: -1, drop: drop))
+    for m in matches { counts[m.rule] += 1 }
   }
 
-  private mutating func detectAll(in text: UnsafeRawBufferPointer) {
-    for (rule, d) in detectors.enumerated() {
-      d.detect(in: text, rule: rule, into: &matches)
+  /// Runs the detectors that can match `text` (by its byte classes and length), then drops
+  /// matches inside existing markers and resolves overlaps.
+  private mutating func detectAll(in text: UnsafeRawBufferPointer, scoped: Bool) {
+    let n = text.count
+    if n < minimumLength { return }
+    let classes = ByteClasses.of(text)
+    for (rule, d) in policy.detectors.enumerated()
+    where n >= minimumLengths[rule] && classes.isSuperset(of: requires[rule]) {
+      if scopedDetectors && scoped && !d.fields.isEmpty {
+        let inScope = path.withUnsafeBytes { p in d.fields.contains { f in fieldMatches(f, p) } }
+        if !inScope { continue }
+      }
+      d.detector.detect(in: text, rule: rule, into: &matches)
     }
-    if detectors.count > 1 { resolveOverlaps() }
+    if matches.isEmpty { return }
+    if classes.contains(.other) { dropMatchesInsideMarkers(text) }
+    if matches.count > 1 { resolveOverlaps() }
   }
 
-  /// Sorts matches and drops any that overlap an earlier, longer-starting one.
+  private func fieldMatches(_ f: FieldPattern, _ p: UnsafeRawBufferPointer) -> Bool {
+    if f.isName {
+      // The last key of the path, by parts.
+      var start = p.count
+      while start > 0 && p[start - 1] != UInt8(ascii: ".") { start -= 1 }
+      return SecretKeys([f.pattern]).matches(UnsafeRawBufferPointer(rebasing: p[start...]))
+    }
+    return FieldPattern.globMatch(f.bytes, p)
+  }
+
+  /// `[REDACTED` … `]` or `[HASH:` … `]` starting at `i`: its length, or 0.
+  static func markerLength(_ text: UnsafeRawBufferPointer, at i: Int) -> Int {
+    let n = text.count
+    func has(_ s: StaticString) -> Bool {
+      let len = s.utf8CodeUnitCount
+      guard i + len <= n else { return false }
+      return s.withUTF8Buffer { b in (0..<len).allSatisfy { text[i + $0] == b[$0] } }
+    }
+    guard i < n, text[i] == UInt8(ascii: "["), has("[REDACTED") || has("[HASH:") else { return 0 }
+    var k = i + 1
+    while k < n && text[k] != UInt8(ascii: "]") && text[k] != UInt8(ascii: "[") && k - i < 256 { k += 1 }
+    return k < n && text[k] == UInt8(ascii: "]") ? k + 1 - i : 0
+  }
+
+  private mutating func dropMatchesInsideMarkers(_ text: UnsafeRawBufferPointer) {
+    var markers: [Range<Int>] = []
+    var i = 0
+    while i < text.count {
+      if text[i] == UInt8(ascii: "["), case let len = Self.markerLength(text, at: i), len > 0 {
+        markers.append(i..<(i + len))
+        i += len
+      } else {
+        i += 1
+      }
+    }
+    if markers.isEmpty { return }
+    matches.removeAll { m in markers.contains { $0.overlaps(m.range) } }
+  }
+
+  /// Sorts matches and drops any that overlap an earlier one (the earliest, then longest, wins).
   private mutating func resolveOverlaps() {
-    matches.sort { $0.range.lowerBound < $1.range.lowerBound }
+    matches.sort {
+      $0.range.lowerBound != $1.range.lowerBound
+        ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound
+    }
     var kept = 0
     for m in matches {
       if kept > 0 && m.range.lowerBound < matches[kept - 1].range.upperBound { continue }
@@ -91,34 +296,168 @@ public struct Redactor: Sendable {
     matches.removeLast(matches.count - kept)
   }
 
-  /// Writes the redacted content of string token `t` (matches are recomputed).
-  private mutating func writeRedacted(_ t: JSONToken, _ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-    _ = scanString(t, raw)
-    if t.hasEscapes {
-      var plain: [UInt8] = []
-      decoded.withUnsafeBytes { applyMatches(to: $0, into: &plain) }
-      plain.withUnsafeBytes { _ = JSONWriter.appendStringContent($0, to: &out) }
-    } else {
-      applyMatches(to: UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &out)
+  // MARK: - Writing
+
+  /// The bytes a value token spans (strings with their quotes; containers whole).
+  private static func valueRange(_ i: Int, _ tape: [JSONToken]) -> Range<Int> {
+    let t = tape[i]
+    switch t.kind {
+    case .string, .key: return (Int(t.start) - 1)..<(Int(t.end) + 1)
+    case .objectStart, .arrayStart: return Int(t.start)..<Int(tape[Int(t.end) - 1].end)
+    default: return t.range
     }
   }
 
+  /// No drops: copies the text, replacing only the edited values (formatting kept).
+  private mutating func splice(_ tape: [JSONToken], _ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    var cursor = 0
+    for e in edits {
+      let r = Self.valueRange(e.token, tape)
+      out.append(contentsOf: raw[cursor..<r.lowerBound])
+      writeReplacement(e, tape, raw, into: &out)
+      cursor = r.upperBound
+    }
+    out.append(contentsOf: raw[cursor...])
+  }
+
+  /// The new value for an edit, as a JSON string.
+  private mutating func writeReplacement(
+    _ e: Edit, _ tape: [JSONToken], _ raw: UnsafeRawBufferPointer, into out: inout [UInt8]
+  ) {
+    let t = tape[e.token]
+    out.append(UInt8(ascii: "\""))
+    if e.wholeRule >= 0 {
+      let valueBytes = UnsafeRawBufferPointer(rebasing: raw[Self.valueRange(e.token, tape)])
+      writeMarker(rule: e.wholeRule, kept: nil, value: valueBytes, into: &out)
+    } else {
+      matches.removeAll(keepingCapacity: true)
+      matches.append(contentsOf: editMatches[e.from..<e.to])
+      if t.kind == .string && t.hasEscapes {
+        decoded.removeAll(keepingCapacity: true)
+        JSONTape.unescape(UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &decoded)
+        plain.removeAll(keepingCapacity: true)
+        var p = plain
+        decoded.withUnsafeBytes { applyMatches(to: $0, into: &p) }
+        p.withUnsafeBytes { _ = JSONWriter.appendStringContent($0, to: &out) }
+        plain = p
+      } else {
+        applyMatches(to: UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &out)
+      }
+    }
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// Writes `text` with every match replaced by its rule's marker. Markers are plain ASCII
+  /// and JSON-safe; the kept parts and the text between matches are written as they were
+  /// (escaped again by the caller where needed).
   private mutating func applyMatches(to text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
     var cursor = 0
     for m in matches {
       out.append(contentsOf: text[cursor..<m.range.lowerBound])
-      out.append(contentsOf: markers[m.rule])
-      counts[m.rule] += 1
+      writeMarker(rule: m.rule, kept: UnsafeRawBufferPointer(rebasing: text[m.range]), value: nil, into: &out)
       cursor = m.range.upperBound
     }
     out.append(contentsOf: text[cursor...])
   }
 
+  /// `[REDACTED:<rule>]`, `[REDACTED:<rule>:<kept>]` or `[HASH:<rule>:<hex>]`.
+  /// - Parameters:
+  ///   - kept: the matched bytes (detector rules), for `partial` and `hash`.
+  ///   - value: the whole raw JSON value (field rules), for `hash`.
+  private func writeMarker(
+    rule: Int, kept: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, into out: inout [UInt8]
+  ) {
+    let action = actions[rule]
+    if action == .hash, let hasher = policy.hasher, let subject = kept ?? value {
+      out.append(contentsOf: "[HASH:".utf8)
+      out.append(contentsOf: ruleNames[rule].utf8)
+      out.append(UInt8(ascii: ":"))
+      hasher.appendDigest(of: subject, to: &out)
+      out.append(UInt8(ascii: "]"))
+      return
+    }
+    out.append(contentsOf: "[REDACTED:".utf8)
+    out.append(contentsOf: ruleNames[rule].utf8)
+    if action == .partial, rule < fieldRuleBase, let kept {
+      let start = out.count
+      out.append(UInt8(ascii: ":"))
+      policy.detectors[rule].detector.appendKept(from: kept, to: &out)
+      // Nothing kept, or something that would break the string: plain mask.
+      if out.count == start + 1 || out[(start + 1)...].contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        out.removeSubrange(start...)
+      }
+    }
+    out.append(UInt8(ascii: "]"))
+  }
+
+  /// With drops: writes the event again, compactly, leaving dropped members and elements out.
+  private mutating func emitCompact(_ tape: [JSONToken], _ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    var e = 0  // next edit
+    var needComma: [Bool] = []
+    var i = 0
+    while i < tape.count {
+      let t = tape[i]
+      let editHere = e < edits.count && (edits[e].token == i || (edits[e].key == i && edits[e].key >= 0))
+      if editHere && edits[e].drop {
+        // Skip the member (key and value) or the element.
+        let valueToken = edits[e].token
+        e += 1
+        i = JSONTape.next(after: valueToken, in: tape)
+        continue
+      }
+      switch t.kind {
+      case .objectEnd, .arrayEnd:
+        needComma.removeLast()
+        out.append(t.kind == .objectEnd ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+        i += 1
+        continue
+      case .key:
+        if needComma.last == true { out.append(UInt8(ascii: ",")) }
+        needComma[needComma.count - 1] = true
+        out.append(contentsOf: raw[Self.valueRange(i, tape)])
+        out.append(UInt8(ascii: ":"))
+        i += 1
+        continue
+      default:
+        break
+      }
+      // A value: an array element needs a separator; a member's value follows its key.
+      let inArray = i > 0 && !(tape[i - 1].kind == .key) && !needComma.isEmpty
+      if inArray {
+        if needComma.last == true { out.append(UInt8(ascii: ",")) }
+        needComma[needComma.count - 1] = true
+      }
+      if e < edits.count && edits[e].token == i {
+        writeReplacement(edits[e], tape, raw, into: &out)
+        e += 1
+        i = JSONTape.next(after: i, in: tape)
+        continue
+      }
+      switch t.kind {
+      case .objectStart, .arrayStart:
+        out.append(t.kind == .objectStart ? UInt8(ascii: "{") : UInt8(ascii: "["))
+        needComma.append(false)
+      default:
+        out.append(contentsOf: raw[Self.valueRange(i, tape)])
+      }
+      i += 1
+    }
+  }
+
+  // MARK: - Unparsed lines
+
   private mutating func redactRaw(_ event: inout Event, scanner: JSONScanner) -> Int {
     matches.removeAll(keepingCapacity: true)
-    event.bytes.withUnsafeBytes { detectAll(in: $0) }
+    path.removeAll(keepingCapacity: true)
+    event.bytes.withUnsafeBytes { detectAll(in: $0, scoped: false) }
+    // Field-scoped detectors do not run on unparsed lines.
+    if scopedDetectors {
+      let rules = policy.detectors
+      matches.removeAll { !rules[$0.rule].fields.isEmpty }
+    }
     if matches.isEmpty { return 0 }
     let n = matches.count
+    for m in matches { counts[m.rule] += 1 }
     try? event.rewrite(scanner: scanner) { old, _, out in
       old.withUnsafeBytes { applyMatches(to: $0, into: &out) }
     }
