@@ -46,6 +46,10 @@ public struct SluiceLogHandler: LogHandler {
     /// Value detectors of the shared redaction engine (e.g. `EmailDetector()`), run over
     /// every string value of every line. Empty (the default) turns value scanning off.
     public var valueDetectors: [any Detector]
+    /// The shared redaction engine's full policy (detectors with actions, field deny- and
+    /// allow-lists, a hasher), run over every line. When set, it is used instead of
+    /// `valueDetectors`.
+    public var redaction: RedactionPolicy?
     /// Optional swift-metrics counters.
     public var metrics: LogMetrics?
     public var traceContext: TraceContextSource
@@ -54,8 +58,9 @@ public struct SluiceLogHandler: LogHandler {
       service: String? = nil, schema: LogSchema = .sluice, output: LogOutput = .stdout,
       includeSourceLocation: Bool = false, secretKeys: [String] = SecretKeys.defaultNames,
       redactionMarker: String = Configuration.defaultRedactionMarker, valueDetectors: [any Detector] = [],
-      metrics: LogMetrics? = nil, traceContext: TraceContextSource = .instrumentation
+      redaction: RedactionPolicy? = nil, metrics: LogMetrics? = nil, traceContext: TraceContextSource = .instrumentation
     ) {
+      self.redaction = redaction
       self.service = service
       self.schema = schema
       self.output = output
@@ -320,7 +325,8 @@ public struct SluiceLogHandler: LogHandler {
   private func redactValues(_ bytes: inout ByteBuffer, _ box: ThreadLocalBuffer.Box) {
     // A weak reference, not an ObjectIdentifier: a freed configuration's address can be reused.
     if box.redactorOwner !== shared {
-      box.redactor = Redactor(detectors: shared.configuration.valueDetectors)
+      let c = shared.configuration
+      box.redactor = c.redaction.map { Redactor(policy: $0) } ?? Redactor(detectors: c.valueDetectors)
       box.redactorOwner = shared
     }
     box.event.load(bytes.bytes)
@@ -366,7 +372,7 @@ public struct SluiceLogHandler: LogHandler {
         let dropped = metrics.dropped
         configuration.output.reportDrops { dropped.increment(by: $0) }
       }
-      scanValues = !configuration.valueDetectors.isEmpty
+      scanValues = !configuration.valueDetectors.isEmpty || configuration.redaction != nil
       includeSourceLocation = configuration.includeSourceLocation
       isOTel = configuration.schema == .otel
       traceContext = configuration.traceContext

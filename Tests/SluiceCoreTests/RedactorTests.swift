@@ -77,6 +77,7 @@ struct EmailDetectorTests {
     arguments: [
       "@handle", "ping @handle now", "foo@bar", "a@b.c", "x@1.2.3.4", "user@localhost", "a@b..com", "a@-b.com",
       "a@example.c0m", "a@.com", ".@example.com", "user@@example.com", "@", "", "no at sign here", "a@", "@example.com",
+      "systemd getty@tty1.service", "user@1000.Service", "icon@2x.png", "logo@3x.WEBP",
     ])
   func negatives(_ text: String) {
     #expect(emails(in: text) == [])

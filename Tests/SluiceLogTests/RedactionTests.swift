@@ -214,6 +214,25 @@ struct RedactionTests {
 
   // MARK: - Value detectors
 
+  @Test func aFullPolicyAppliesActionsAndFieldRulesAtTheSource() throws {
+    let log = try TestLog()
+    let policy = RedactionPolicy(
+      detectors: [.init(EmailDetector(), action: .partial), .init(PaymentCardDetector(), action: .drop)],
+      deniedFields: [.init(fields: [FieldPattern("customer.address")])], allowedFields: [FieldPattern("audit_email")])
+    let logger = log.logger { $0.redaction = policy }
+    logger.info(
+      "refund for alice@example.com",
+      metadata: [
+        "card": "4111 1111 1111 1111", "audit_email": "ops@example.com",
+        "customer": ["address": "1 Main St", "tier": "gold"],
+      ])
+    let v = try JSONValue.parse(try #require(try log.lines().first))
+    #expect(v["message"] == "refund for [REDACTED:email:example.com]")
+    #expect(v["card"] == nil)
+    #expect(v["audit_email"] == "ops@example.com")
+    #expect(v["customer"] == ["address": "[REDACTED:field]", "tier": "gold"])
+  }
+
   @Test func emailDetectorRedactsMessageAndMetadataValues() throws {
     let log = try TestLog()
     var logger = log.logger { $0.valueDetectors = [EmailDetector()] }

@@ -1,7 +1,10 @@
 /// The built-in detectors by rule name, and which of them run by default.
 public enum BuiltinDetectors {
-  /// Every built-in rule name, in the order they run.
-  public static let names = ["email"]
+  /// Every built-in rule name. Overlapping matches are resolved by position (the earliest,
+  /// then the longest, wins), not by this order.
+  public static let names = [
+    "email", "card", "ssn", "iban", "phone", "ipv4", "ipv6", "jwt", "bearer", "aws_key", "private_key", "secret_pair",
+  ]
 
   /// The default set: every detector except IP addresses, which operators usually need in
   /// their logs (turn them on, or use `partial`, where they count as personal data).
@@ -11,6 +14,17 @@ public enum BuiltinDetectors {
   public static func make(_ name: String) -> (any Detector)? {
     switch name {
     case "email": return EmailDetector()
+    case "card": return PaymentCardDetector()
+    case "ssn": return SSNDetector()
+    case "iban": return IBANDetector()
+    case "phone": return PhoneDetector()
+    case "ipv4": return IPv4Detector()
+    case "ipv6": return IPv6Detector()
+    case "jwt": return JWTDetector()
+    case "bearer": return BearerTokenDetector()
+    case "aws_key": return AWSKeyDetector()
+    case "private_key": return PrivateKeyDetector()
+    case "secret_pair": return SecretPairDetector()
     default: return nil
     }
   }

@@ -12,9 +12,10 @@ public struct DetectorMatch: Sendable, Equatable {
 
 /// Finds sensitive substrings in UTF-8 text, in one pass, without regular expressions.
 ///
-/// Before any detector runs, the ``Redactor`` computes the ``ByteClasses`` present in a text
-/// in one table-driven pass; a detector runs only if every class in ``requires`` is present
-/// and the text is at least ``minimumLength`` bytes long. Most log values (words, paths,
+/// Before any detector runs, the ``Redactor`` computes the ``ByteClasses`` present in a text,
+/// and how many digits it has, in one table-driven pass; a detector runs only if every class
+/// in ``requires`` and one of ``requiresAny`` is present, and the text has at least
+/// ``minimumLength`` bytes and ``minimumDigits`` digits. Most log values (words, paths,
 /// short numbers) are thereby rejected without a detector looking at them.
 public protocol Detector: Sendable {
   /// The rule name used in markers (`[REDACTED:<name>]`) and metric labels.
@@ -23,6 +24,10 @@ public protocol Detector: Sendable {
   var requires: ByteClasses { get }
   /// The shortest text this detector can match.
   var minimumLength: Int { get }
+  /// Byte classes of which a text must contain at least one (empty: no condition).
+  var requiresAny: ByteClasses { get }
+  /// The fewest ASCII digits a text must contain for this detector to find anything.
+  var minimumDigits: Int { get }
   /// Appends the ranges of `text` that are sensitive, in ascending, non-overlapping order.
   func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch])
   /// For the `partial` action: appends the part of `match` (the matched bytes) that is safe
@@ -35,6 +40,8 @@ public protocol Detector: Sendable {
 extension Detector {
   public var requires: ByteClasses { [] }
   public var minimumLength: Int { 1 }
+  public var requiresAny: ByteClasses { [] }
+  public var minimumDigits: Int { 0 }
   public func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8]) {}
 }
 
@@ -101,28 +108,36 @@ public struct ByteClasses: OptionSet, Sendable, Hashable {
 
   /// The classes present in `text`, in one pass.
   @inlinable
-  public static func of(_ text: UnsafeRawBufferPointer) -> ByteClasses {
-    guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return [] }
+  public static func of(_ text: UnsafeRawBufferPointer) -> ByteClasses { scan(text).classes }
+
+  /// The classes present in `text` and its number of ASCII digits, in one pass.
+  @inlinable
+  public static func scan(_ text: UnsafeRawBufferPointer) -> (classes: ByteClasses, digits: Int) {
+    guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return ([], 0) }
     let n = text.count
     return table.withUnsafeBufferPointer { t in
-      // Four accumulators so the loads are independent.
+      // Two accumulators so the loads are independent; `digit` is bit 0, so summing the
+      // masked entries counts digits.
       var a: UInt32 = 0
       var b: UInt32 = 0
-      var c: UInt32 = 0
-      var d: UInt32 = 0
+      var da: UInt32 = 0
+      var db: UInt32 = 0
       var i = 0
-      while i + 4 <= n {
-        a |= t[Int(base[i])]
-        b |= t[Int(base[i + 1])]
-        c |= t[Int(base[i + 2])]
-        d |= t[Int(base[i + 3])]
-        i += 4
+      while i + 2 <= n {
+        let x = t[Int(base[i])]
+        let y = t[Int(base[i + 1])]
+        a |= x
+        b |= y
+        da &+= x & 1
+        db &+= y & 1
+        i += 2
       }
-      while i < n {
-        a |= t[Int(base[i])]
-        i += 1
+      if i < n {
+        let x = t[Int(base[i])]
+        a |= x
+        da &+= x & 1
       }
-      return ByteClasses(rawValue: a | b | c | d)
+      return (ByteClasses(rawValue: a | b), Int(da &+ db))
     }
   }
 }

@@ -8,7 +8,9 @@
 ///
 /// The local part is the common subset of RFC 5322's dot-atom (`A–Z a–z 0–9 . _ % + -`);
 /// the domain needs at least two labels of letters, digits and hyphens, and a top-level
-/// label of two or more letters. Quoted local parts and IP-literal domains are not matched.
+/// label of two or more letters. Quoted local parts and IP-literal domains are not matched,
+/// nor are systemd template units (`getty@tty1.service`) and file names (`icon@2x.png`):
+/// a last label that is a unit type or a common file extension is not a mail domain.
 public struct EmailDetector: Detector {
   public let name = "email"
   public var requires: ByteClasses { [.at, .dot] }
@@ -81,7 +83,34 @@ public struct EmailDetector: Detector {
       }
       k += 1
     }
-    return best.map { s..<$0 }
+    guard let end = best else { return nil }
+    // `getty@tty1.service`, `icon@2x.png`: systemd template units and file names, not mail.
+    var dot = end - 1
+    while dot > at && p[dot] != UInt8(ascii: ".") { dot -= 1 }
+    if isNotMailSuffix(UnsafeRawBufferPointer(start: p + dot + 1, count: end - dot - 1)) { return nil }
+    return s..<end
+  }
+
+  /// Last labels that are systemd unit types or file extensions, not top-level domains in
+  /// mail addresses.
+  static let notMailSuffixes: [[UInt8]] = [
+    "service", "socket", "timer", "target", "mount", "automount", "path", "slice", "scope", "device", "swap", "png",
+    "jpg", "jpeg", "gif", "webp", "svg", "ico", "css", "js", "json", "yaml", "yml", "txt", "log", "html", "pdf", "gz",
+    "tar", "tgz", "jar", "war", "so", "dll", "exe",
+  ].map { Array($0.utf8) }
+
+  @inline(__always)
+  static func isNotMailSuffix(_ label: UnsafeRawBufferPointer) -> Bool {
+    guard label.count <= 9 else { return false }
+    for s in notMailSuffixes where s.count == label.count {
+      var equal = true
+      for k in 0..<s.count where label[k] | 0x20 != s[k] {
+        equal = false
+        break
+      }
+      if equal { return true }
+    }
+    return false
   }
 
   @inline(__always)

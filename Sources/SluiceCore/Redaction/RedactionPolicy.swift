@@ -129,9 +129,10 @@ public struct RedactionPolicy: Sendable {
     self.hasher = hasher
   }
 
-  /// Fields that carry ids meant for correlation and are never scanned by default.
+  /// Fields that carry ids meant for correlation, and timestamps: never scanned by default.
+  /// Plain names only, so that no path has to be tracked (ECS's nested `trace.id` is scanned;
+  /// add the path pattern to skip it).
   public static let defaultAllowedFields = [
-    "request_id", "trace_id", "span_id", "trace.id", "span.id", "traceId", "spanId", "timestamp", "@timestamp",
-    "time", "ts",
+    "request_id", "trace_id", "span_id", "traceId", "spanId", "timestamp", "@timestamp", "time", "ts",
   ]
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Applies a ``RedactionPolicy`` to events: deny-listed fields are replaced whole,
 /// allow-listed fields are skipped, and every other string value — nested objects and arrays
 /// included, keys excluded — and every long number literal is scanned by the detectors.
@@ -21,12 +27,18 @@ public struct Redactor: Sendable {
   public var detectors: [any Detector] { policy.detectors.map(\.detector) }
 
   private let actions: [RedactionAction]
+  /// Per detector, for the prefilter (copied out of the existentials once).
   private let requires: [ByteClasses]
+  private let requiresAny: [ByteClasses]
+  private let minimumDigits: [Int]
   private let minimumLengths: [Int]
+  private let detectorList: [any Detector]
+  private let isScoped: [Bool]
   private let minimumLength: Int
   private let deniedNames: [SecretKeys?]
   private let deniedPaths: [[[UInt8]]]
-  private let allowedNames: Set<[UInt8]>
+  /// Allow-listed names, lower-cased (a short list: compared by length, then bytes).
+  private let allowedNameList: [[UInt8]]
   private let allowedPaths: [[UInt8]]
   /// Whether any rule needs the full path of a value.
   private let needsPath: Bool
@@ -41,6 +53,16 @@ public struct Redactor: Sendable {
   private var path: [UInt8] = []
   private var keyScratch: [UInt8] = []
   private var plain: [UInt8] = []
+
+  /// Verdicts by key (or, when paths matter, by path), since the same keys come on every
+  /// line: a direct-mapped table; an entry holds its key's bytes, so a hash collision can
+  /// only cost a miss, never give one field another's verdict.
+  private var cacheHashes = [UInt64](repeating: 0, count: Redactor.cacheSlots)
+  private var cacheStarts = [Int32](repeating: -1, count: Redactor.cacheSlots)
+  private var cacheLengths = [Int32](repeating: 0, count: Redactor.cacheSlots)
+  private var cacheVerdicts = [Verdict](repeating: .scan, count: Redactor.cacheSlots)
+  private var cacheArena: [UInt8] = []
+  private static let cacheSlots = 512
 
   private enum Verdict: Equatable {
     case scan
@@ -66,6 +88,11 @@ public struct Redactor: Sendable {
     counts = Array(repeating: 0, count: ruleNames.count)
     actions = policy.detectors.map(\.action) + policy.deniedFields.map(\.action)
     requires = policy.detectors.map(\.detector.requires)
+    requiresAny = policy.detectors.map(\.detector.requiresAny)
+    minimumDigits = policy.detectors.map(\.detector.minimumDigits)
+    detectorList = policy.detectors.map(\.detector)
+    isScoped = policy.detectors.map { !$0.fields.isEmpty }
+    allowedNameList = policy.allowedFields.filter(\.isName).map(\.bytes)
     minimumLengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
     minimumLength = minimumLengths.min() ?? Int.max
     fieldRuleBase = policy.detectors.count
@@ -74,7 +101,6 @@ public struct Redactor: Sendable {
       return names.isEmpty ? nil : SecretKeys(names)
     }
     deniedPaths = policy.deniedFields.map { $0.fields.filter { !$0.isName }.map(\.bytes) }
-    allowedNames = Set(policy.allowedFields.filter(\.isName).map(\.bytes))
     allowedPaths = policy.allowedFields.filter { !$0.isName }.map(\.bytes)
     scopedDetectors = policy.detectors.contains { !$0.fields.isEmpty }
     needsPath = !allowedPaths.isEmpty || deniedPaths.contains { !$0.isEmpty } || scopedDetectors
@@ -135,7 +161,7 @@ public struct Redactor: Sendable {
       case .key:
         let top = stack[stack.count - 1]
         if needsPath { setPath(key: t, raw, base: top.pathBase) }
-        keyVerdict = verdict(forKey: t, raw)
+        keyVerdict = cachedVerdict(forKey: t, raw)
         keyIndex = i
         i += 1
         continue
@@ -171,9 +197,44 @@ public struct Redactor: Sendable {
 
   /// Sets `path` to the container's path (its first `base` bytes) plus `.key`, lower-cased.
   private mutating func setPath(key t: JSONToken, _ raw: UnsafeRawBufferPointer, base: Int) {
-    path.removeSubrange(base...)
+    path.removeLast(path.count - base)
     if base > 0 { path.append(UInt8(ascii: ".")) }
     for c in raw[t.range] { path.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+  }
+
+  private mutating func cachedVerdict(forKey t: JSONToken, _ raw: UnsafeRawBufferPointer) -> Verdict {
+    let keyBytes = UnsafeRawBufferPointer(rebasing: raw[t.range])
+    let (hit, h) = needsPath ? path.withUnsafeBytes { lookup($0) } : lookup(keyBytes)
+    if let hit { return hit }
+    let v = verdict(forKey: t, raw)
+    let slot = Self.slot(h)
+    let length = needsPath ? path.count : keyBytes.count
+    if cacheArena.count + length > 1 << 16 {
+      cacheArena.removeAll(keepingCapacity: true)
+      for j in 0..<Self.cacheSlots { cacheStarts[j] = -1 }
+    }
+    cacheHashes[slot] = h
+    cacheStarts[slot] = Int32(cacheArena.count)
+    cacheLengths[slot] = Int32(length)
+    cacheVerdicts[slot] = v
+    if needsPath { cacheArena.append(contentsOf: path) } else { cacheArena.append(contentsOf: keyBytes) }
+    return v
+  }
+
+  @inline(__always)
+  private static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h ^ (h >> 32)) & (cacheSlots - 1) }
+
+  /// The cached verdict for `k`, if any, and its hash.
+  private func lookup(_ k: UnsafeRawBufferPointer) -> (Verdict?, UInt64) {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for c in k { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+    let slot = Self.slot(h)
+    guard cacheHashes[slot] == h, Int(cacheLengths[slot]) == k.count, cacheStarts[slot] >= 0 else { return (nil, h) }
+    let start = Int(cacheStarts[slot])
+    let same = cacheArena.withUnsafeBytes { a in
+      k.isEmpty || memcmp(a.baseAddress! + start, k.baseAddress!, k.count) == 0
+    }
+    return (same ? cacheVerdicts[slot] : nil, h)
   }
 
   private mutating func verdict(forKey t: JSONToken, _ raw: UnsafeRawBufferPointer) -> Verdict {
@@ -186,10 +247,16 @@ public struct Redactor: Sendable {
       }
       if let denied { return .deny(fieldRuleBase + denied) }
     }
-    if !allowedNames.isEmpty {
-      keyScratch.removeAll(keepingCapacity: true)
-      for c in key { keyScratch.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
-      if allowedNames.contains(keyScratch) { return .allow }
+    for name in allowedNameList where name.count == key.count {
+      var equal = true
+      for k in 0..<key.count {
+        let c = key[k]
+        if (c >= 65 && c <= 90 ? c | 0x20 : c) != name[k] {
+          equal = false
+          break
+        }
+      }
+      if equal { return .allow }
     }
     if !allowedPaths.isEmpty, path.withUnsafeBytes({ p in allowedPaths.contains { FieldPattern.globMatch($0, p) } }) {
       return .allow
@@ -228,14 +295,17 @@ public struct Redactor: Sendable {
   private mutating func detectAll(in text: UnsafeRawBufferPointer, scoped: Bool) {
     let n = text.count
     if n < minimumLength { return }
-    let classes = ByteClasses.of(text)
-    for (rule, d) in policy.detectors.enumerated()
-    where n >= minimumLengths[rule] && classes.isSuperset(of: requires[rule]) {
-      if scopedDetectors && scoped && !d.fields.isEmpty {
-        let inScope = path.withUnsafeBytes { p in d.fields.contains { f in fieldMatches(f, p) } }
+    let (classes, digits) = ByteClasses.scan(text)
+    for rule in 0..<detectorList.count
+    where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && classes.isSuperset(of: requires[rule])
+      && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
+    {
+      if scoped && isScoped[rule] {
+        let fields = policy.detectors[rule].fields
+        let inScope = path.withUnsafeBytes { p in fields.contains { f in fieldMatches(f, p) } }
         if !inScope { continue }
       }
-      d.detector.detect(in: text, rule: rule, into: &matches)
+      detectorList[rule].detect(in: text, rule: rule, into: &matches)
     }
     if matches.isEmpty { return }
     if classes.contains(.other) { dropMatchesInsideMarkers(text) }
