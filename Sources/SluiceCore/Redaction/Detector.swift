@@ -151,4 +151,16 @@ public enum DetectorBytes {
   /// Whether `c` can be part of a word or identifier (letters, digits, `_`): detectors use it
   /// to demand boundaries, so a number inside `order_4111111111111111x` is not a card.
   @inlinable public static func isWordByte(_ c: UInt8) -> Bool { isAlphanumeric(c) || c == UInt8(ascii: "_") }
+
+  /// Appends the last `count` digits of `text` (separators skipped): what `partial` keeps of
+  /// a card or an SSN.
+  public static func appendLastDigits(_ count: Int, of text: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    var k = text.count
+    var digits = 0
+    while k > 0 && digits < count {
+      k -= 1
+      if isDigit(text[k]) { digits += 1 }
+    }
+    for b in text[k...] where isDigit(b) { out.append(b) }
+  }
 }

@@ -7,6 +7,13 @@
 /// Lane `j` of a step's mask says whether a candidate starts at `i + j`: the mask is the AND
 /// of the class tests of the 16 bytes at `i`, at `i + 1`, … (one unaligned load each).
 enum NumberScan {
+  /// Byte kinds for the scans: 0 = not part of a word, 1 = digit, 2 = other word byte.
+  static let kinds: [UInt8] = (0..<256).map { (b: Int) -> UInt8 in
+    let c = UInt8(b)
+    if DetectorBytes.isDigit(c) { return 1 }
+    return DetectorBytes.isWordByte(c) ? 2 : 0
+  }
+
   typealias V = SIMD16<UInt8>
   typealias Mask = SIMDMask<SIMD16<Int8>>
 

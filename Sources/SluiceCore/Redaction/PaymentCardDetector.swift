@@ -35,20 +35,7 @@ public struct PaymentCardDetector: Detector {
 
   /// `partial` keeps the last four digits: `[REDACTED:card:1111]`.
   public func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    var k = match.count
-    var digits = 0
-    while k > 0 && digits < 4 {
-      k -= 1
-      if DetectorBytes.isDigit(match[k]) { digits += 1 }
-    }
-    for b in match[k...] where DetectorBytes.isDigit(b) { out.append(b) }
-  }
-
-  /// Byte kinds for the scan: 0 = not part of a word, 1 = digit, 2 = other word byte.
-  static let kinds: [UInt8] = (0..<256).map { (b: Int) -> UInt8 in
-    let c = UInt8(b)
-    if DetectorBytes.isDigit(c) { return 1 }
-    return DetectorBytes.isWordByte(c) ? 2 : 0
+    DetectorBytes.appendLastDigits(4, of: match, to: &out)
   }
 
   /// Luhn: the value of a doubled digit.
@@ -58,7 +45,7 @@ public struct PaymentCardDetector: Detector {
     guard let p = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
     let n = text.count
     if n < 14 { return }
-    Self.kinds.withUnsafeBufferPointer { kinds in
+    NumberScan.kinds.withUnsafeBufferPointer { kinds in
       Self.doubled.withUnsafeBufferPointer { doubled in
         var i = 0
         while true {
