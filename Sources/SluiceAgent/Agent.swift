@@ -44,7 +44,7 @@ public final class Agent: Service {
     var transports: [any SinkTransport] = []
     for sink in config.sinks {
       switch sink.type {
-      case .http: transports.append(HTTPTransport(config: sink, client: httpClient))
+      case .http: transports.append(try HTTPTransport(config: sink, client: httpClient))
       case .file: transports.append(try FileTransport(path: sink.path ?? ""))
       case .console: transports.append(FileTransport(standardOutput: ()))
       }

@@ -217,9 +217,11 @@ public struct SinkConfig: Sendable, Codable, Equatable {
   /// For `http`: the whole request's time limit.
   public var timeout: ConfigDuration
   public var retry: RetryConfig
+  /// For `http`: credentials sent in the `Authorization` header.
+  public var auth: AuthConfig?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case name, type, url, path, encoding, compression, batch, headers, timeout, retry
+    case name, type, url, path, encoding, compression, batch, headers, timeout, retry, auth
     case compressionLevel = "compression_level"
   }
 
@@ -237,6 +239,38 @@ public struct SinkConfig: Sendable, Codable, Equatable {
     headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
     timeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .seconds(30)
     retry = try c.decodeIfPresent(RetryConfig.self, forKey: .retry) ?? RetryConfig()
+    auth = try c.decodeIfPresent(AuthConfig.self, forKey: .auth)
+  }
+}
+
+/// An HTTP sink's credentials. Secrets come from a file (re-read when it changes, as a
+/// Kubernetes projected token is) or an environment variable — never from the configuration
+/// itself, and they are never logged.
+public struct AuthConfig: Sendable, Codable, Equatable {
+  public enum Kind: String, Sendable, Codable { case bearer, basic }
+  public var type: Kind
+  /// `bearer`: the token.
+  public var tokenFile: String?
+  public var tokenEnv: String?
+  /// `basic`: the user name (not a secret) and the password.
+  public var username: String?
+  public var passwordFile: String?
+  public var passwordEnv: String?
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, username
+    case tokenFile = "token_file", tokenEnv = "token_env", passwordFile = "password_file", passwordEnv = "password_env"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    type = try c.decode(Kind.self, forKey: .type)
+    tokenFile = try c.decodeIfPresent(String.self, forKey: .tokenFile)
+    tokenEnv = try c.decodeIfPresent(String.self, forKey: .tokenEnv)
+    username = try c.decodeIfPresent(String.self, forKey: .username)
+    passwordFile = try c.decodeIfPresent(String.self, forKey: .passwordFile)
+    passwordEnv = try c.decodeIfPresent(String.self, forKey: .passwordEnv)
   }
 }
 

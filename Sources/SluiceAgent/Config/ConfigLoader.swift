@@ -91,10 +91,20 @@ public enum ConfigLoader {
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
           u.host != nil
         else { throw ConfigError(path: "\(at).url", message: "'\(url)' is not an http:// or https:// URL") }
+        if let auth = s.auth {
+          do {
+            _ = try Credentials(auth)
+          } catch {
+            throw ConfigError(path: "\(at).auth", message: "\(error)")
+          }
+        }
       case .file:
         if (s.path ?? "").isEmpty { throw ConfigError(path: "\(at).path", message: "required for a file sink") }
       case .console:
         break
+      }
+      if s.type != .http && s.auth != nil {
+        throw ConfigError(path: "\(at).auth", message: "only for http sinks")
       }
       if !(1...9).contains(s.compressionLevel) {
         throw ConfigError(path: "\(at).compression_level", message: "must be 1 to 9")

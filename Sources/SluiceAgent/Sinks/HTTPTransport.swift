@@ -9,8 +9,11 @@ struct HTTPTransport: SinkTransport {
   let url: String
   let headers: HTTPHeaders
   let timeout: Duration
+  /// `Authorization`, if the sink has `auth` (read per request: files are re-read on change).
+  let credentials: Credentials?
 
-  init(config: SinkConfig, client: HTTPClient) {
+  init(config: SinkConfig, client: HTTPClient) throws {
+    self.credentials = try config.auth.map { try Credentials($0) }
     self.client = client
     self.url = config.url ?? ""
     var h = HTTPHeaders()
@@ -26,6 +29,7 @@ struct HTTPTransport: SinkTransport {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
     request.headers = headers
+    if let credentials { request.headers.replaceOrAdd(name: "Authorization", value: credentials.authorization) }
     request.body = .bytes(ByteBuffer(bytes: body))
     do {
       let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))

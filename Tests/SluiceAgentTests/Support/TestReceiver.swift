@@ -13,6 +13,7 @@ final class TestReceiver: Sendable {
   struct Request: Sendable {
     var contentEncoding: String?
     var contentType: String?
+    var authorization: String?
     var rawBody: [UInt8]
     var lines: [String]
   }
@@ -54,7 +55,9 @@ final class TestReceiver: Sendable {
       let (status, headers) = respond(attempt, lines)
       if (200..<300).contains(status) {
         receiver.record(
-          Request(contentEncoding: encoding, contentType: request.headers[.contentType], rawBody: raw, lines: lines))
+          Request(
+            contentEncoding: encoding, contentType: request.headers[.contentType],
+            authorization: request.headers[.authorization], rawBody: raw, lines: lines))
       }
       var fields = HTTPFields()
       for (k, v) in headers { fields.append(HTTPField(name: HTTPField.Name(k)!, value: v)) }
