@@ -110,7 +110,8 @@ let package = Package(
     .executableTarget(
       name: "sluice-redaction-bench", dependencies: ["SluiceCore"], path: "Benchmarks/RedactionThroughput"),
 
-    .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
+    // The redaction corpus is read from the source tree (#filePath), not bundled.
+    .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], exclude: ["RedactionCorpus"]),
     .testTarget(
       name: "SluiceLogTests",
       dependencies: [

@@ -89,7 +89,7 @@ struct ConfigTests {
     ),
     (
       "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, action: hash}",
-      "pipeline[0].hash_key_file", "hash_key_file or hash_key_env"
+      "pipeline[0].hash_key_file", "exactly one of hash_key_file or hash_key_env"
     ),
     (
       "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, action: hash, hash_key_env: SLUICE_TEST_SHORT_KEY_UNSET}",

@@ -76,7 +76,7 @@ struct RedactionEndToEndTests {
     let (status, _, stderr) = try AgentProcess.run(["agent", "--config", config.path])
     #expect(status != 0)
     #expect(
-      stderr.contains("pipeline[0].hash_key_file") && stderr.contains("cannot read the hash key file"), "\(stderr)")
+      stderr.contains("pipeline[0].hash_key_file") && stderr.contains("cannot read the secret file"), "\(stderr)")
   }
 
   /// One series of the admin endpoint's metrics, e.g. `name{rule="email"}`.

@@ -46,12 +46,12 @@ struct SinkAuthTests {
     let credentials = try Credentials(try #require(config.auth))
     #expect(credentials.authorization == "Basic " + Data("ops:s3cret pass".utf8).base64EncodedString())
     config.auth?.passwordEnv = "UNSET_VARIABLE_FOR_TEST"
-    #expect(throws: Credentials.ConfigurationError.self) { try Credentials(config.auth!) }
+    #expect(throws: SecretSource.Unavailable.self) { try Credentials(config.auth!) }
   }
 
   @Test(
     arguments: [
-      ("{type: bearer}", "exactly one of token_file and token_env"),
+      ("{type: bearer}", "exactly one of token_file or token_env"),
       ("{type: bearer, token_file: /nonexistent/token}", "cannot read the secret file"),
       ("{type: bearer, token_file: /x, token_env: Y}", "exactly one"),
       ("{type: basic, password_env: HOME}", "needs a username"),

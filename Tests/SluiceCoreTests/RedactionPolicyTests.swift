@@ -84,9 +84,17 @@ struct RedactionPolicyTests {
   }
 
   @Test func detectorsScopedToFields() {
-    let policy = RedactionPolicy(detectors: [.init(EmailDetector(), fields: ["contact.*"].map(FieldPattern.init))])
-    let (text, _) = redact(#"{"msg":"a@example.com","contact":{"to":"b@example.com"}}"#, policy)
-    #expect(text == #"{"msg":"a@example.com","contact":{"to":"[REDACTED:email]"}}"#)
+    let policy = RedactionPolicy(
+      detectors: [.init(EmailDetector(), fields: ["contact.*", "email"].map(FieldPattern.init))])
+    let (text, _) = redact(
+      #"{"msg":"a@example.com","contact":{"to":"b@example.com"},"user_email":"c@example.com"}"#, policy)
+    #expect(
+      text == #"{"msg":"a@example.com","contact":{"to":"[REDACTED:email]"},"user_email":"[REDACTED:email]"}"#)
+    // Limited to fields, it does not run on an unparsed line.
+    var r = Redactor(policy: policy)
+    var event = Event()
+    Array("mail a@example.com".utf8).withUnsafeBytes { event.load($0) }
+    #expect(r.redact(&event, scanner: JSONScanner()) == 0)
   }
 
   @Test func partialKeepsTheSafePart() {

@@ -26,25 +26,8 @@ struct HMACHasher: RedactionHasher {
 
   /// Reads the key from `file` or the environment variable `env` (exactly one must be set).
   init(file: String?, env: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-    var bytes: [UInt8]
-    switch (file, env) {
-    case (let file?, nil):
-      guard let data = FileManager.default.contents(atPath: file) else {
-        throw KeyError(description: "cannot read the hash key file \(file)")
-      }
-      bytes = Array(data)
-      while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-    case (nil, let env?):
-      guard let value = environment[env], !value.isEmpty else {
-        throw KeyError(description: "the environment variable \(env) (hash key) is not set")
-      }
-      bytes = Array(value.utf8)
-    case (nil, nil):
-      throw KeyError(description: "the hash action needs hash_key_file or hash_key_env")
-    case (_?, _?):
-      throw KeyError(description: "set only one of hash_key_file and hash_key_env")
-    }
-    try self.init(key: bytes)
+    let source = try SecretSource.choose(file: file, env: env, fileKey: "hash_key_file", envKey: "hash_key_env")
+    try self.init(key: source.read(environment: environment))
   }
 
   func appendDigest(of value: UnsafeRawBufferPointer, to out: inout [UInt8]) {

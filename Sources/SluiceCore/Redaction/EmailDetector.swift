@@ -24,14 +24,8 @@ public struct EmailDetector: Detector {
     out.append(contentsOf: match[(at + 1)...])
   }
 
-  static let local: [Bool] = charClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
-  static let domain: [Bool] = charClass("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
-
-  static func charClass(_ chars: String) -> [Bool] {
-    var t = [Bool](repeating: false, count: 256)
-    for c in chars.utf8 { t[Int(c)] = true }
-    return t
-  }
+  static let local: [Bool] = SecretScan.table(SecretScan.alphanumerics + "._%+-")
+  static let domain: [Bool] = SecretScan.table(SecretScan.alphanumerics + ".-")
 
   public func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
     guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
@@ -78,7 +72,7 @@ public struct EmailDetector: Detector {
         let len = k - labelStart
         if len == 0 || p[labelStart] == UInt8(ascii: "-") { break }
         labels += 1
-        if labels >= 2 && len >= 2 && (labelStart..<k).allSatisfy({ isLetter(p[$0]) }) { best = k }
+        if labels >= 2 && len >= 2 && (labelStart..<k).allSatisfy({ DetectorBytes.isLetter(p[$0]) }) { best = k }
         labelStart = k + 1
       }
       k += 1
@@ -113,6 +107,4 @@ public struct EmailDetector: Detector {
     return false
   }
 
-  @inline(__always)
-  static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
 }

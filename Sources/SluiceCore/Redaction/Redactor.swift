@@ -34,6 +34,10 @@ public struct Redactor: Sendable {
   private let minimumLengths: [Int]
   private let detectorList: [any Detector]
   private let isScoped: [Bool]
+  /// Per detector with `fields`: its plain names (matched on a value's last key, by parts)
+  /// and its path patterns, compiled once.
+  private let scopeNames: [SecretKeys?]
+  private let scopePaths: [[[UInt8]]]
   private let minimumLength: Int
   private let deniedNames: [SecretKeys?]
   private let deniedPaths: [[[UInt8]]]
@@ -42,7 +46,6 @@ public struct Redactor: Sendable {
   private let allowedPaths: [[UInt8]]
   /// Whether any rule needs the full path of a value.
   private let needsPath: Bool
-  private let scopedDetectors: Bool
   private let fieldRuleBase: Int
 
   // Scratch, reused.
@@ -92,6 +95,11 @@ public struct Redactor: Sendable {
     minimumDigits = policy.detectors.map(\.detector.minimumDigits)
     detectorList = policy.detectors.map(\.detector)
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
+    scopeNames = policy.detectors.map { rule in
+      let names = rule.fields.filter(\.isName).map(\.pattern)
+      return names.isEmpty ? nil : SecretKeys(names)
+    }
+    scopePaths = policy.detectors.map { $0.fields.filter { !$0.isName }.map(\.bytes) }
     allowedNameList = policy.allowedFields.filter(\.isName).map(\.bytes)
     minimumLengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
     minimumLength = minimumLengths.min() ?? Int.max
@@ -102,8 +110,7 @@ public struct Redactor: Sendable {
     }
     deniedPaths = policy.deniedFields.map { $0.fields.filter { !$0.isName }.map(\.bytes) }
     allowedPaths = policy.allowedFields.filter { !$0.isName }.map(\.bytes)
-    scopedDetectors = policy.detectors.contains { !$0.fields.isEmpty }
-    needsPath = !allowedPaths.isEmpty || deniedPaths.contains { !$0.isEmpty } || scopedDetectors
+    needsPath = !allowedPaths.isEmpty || deniedPaths.contains { !$0.isEmpty } || isScoped.contains(true)
   }
 
   /// Every detector masks; no field rules.
@@ -278,9 +285,9 @@ public struct Redactor: Sendable {
     if t.kind == .string && t.hasEscapes {
       decoded.removeAll(keepingCapacity: true)
       JSONTape.unescape(UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &decoded)
-      decoded.withUnsafeBytes { detectAll(in: $0, scoped: true) }
+      decoded.withUnsafeBytes { detectAll(in: $0, inField: true) }
     } else {
-      detectAll(in: UnsafeRawBufferPointer(rebasing: raw[t.range]), scoped: true)
+      detectAll(in: UnsafeRawBufferPointer(rebasing: raw[t.range]), inField: true)
     }
     if matches.isEmpty { return }
     let from = editMatches.count
@@ -292,7 +299,9 @@ public struct Redactor: Sendable {
 
   /// Runs the detectors that can match `text` (by its byte classes and length), then drops
   /// matches inside existing markers and resolves overlaps.
-  private mutating func detectAll(in text: UnsafeRawBufferPointer, scoped: Bool) {
+  /// - Parameter inField: `text` is a field's value (`path` is its path); false for an
+  ///   unparsed line, on which detectors limited to fields do not run.
+  private mutating func detectAll(in text: UnsafeRawBufferPointer, inField: Bool) {
     let n = text.count
     if n < minimumLength { return }
     let (classes, digits) = ByteClasses.scan(text)
@@ -300,11 +309,7 @@ public struct Redactor: Sendable {
     where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && classes.isSuperset(of: requires[rule])
       && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
     {
-      if scoped && isScoped[rule] {
-        let fields = policy.detectors[rule].fields
-        let inScope = path.withUnsafeBytes { p in fields.contains { f in fieldMatches(f, p) } }
-        if !inScope { continue }
-      }
+      if isScoped[rule] && !(inField && inScope(rule)) { continue }
       detectorList[rule].detect(in: text, rule: rule, into: &matches)
     }
     if matches.isEmpty { return }
@@ -312,14 +317,16 @@ public struct Redactor: Sendable {
     if matches.count > 1 { resolveOverlaps() }
   }
 
-  private func fieldMatches(_ f: FieldPattern, _ p: UnsafeRawBufferPointer) -> Bool {
-    if f.isName {
-      // The last key of the path, by parts.
-      var start = p.count
-      while start > 0 && p[start - 1] != UInt8(ascii: ".") { start -= 1 }
-      return SecretKeys([f.pattern]).matches(UnsafeRawBufferPointer(rebasing: p[start...]))
+  /// Whether the current value's path is in detector `rule`'s `fields`.
+  private func inScope(_ rule: Int) -> Bool {
+    path.withUnsafeBytes { p in
+      if let names = scopeNames[rule] {
+        var start = p.count
+        while start > 0 && p[start - 1] != UInt8(ascii: ".") { start -= 1 }
+        if names.matches(UnsafeRawBufferPointer(rebasing: p[start...])) { return true }
+      }
+      return scopePaths[rule].contains { FieldPattern.globMatch($0, p) }
     }
-    return FieldPattern.globMatch(f.bytes, p)
   }
 
   /// `[REDACTED` … `]` or `[HASH:` … `]` starting at `i`: its length, or 0.
@@ -519,12 +526,7 @@ public struct Redactor: Sendable {
   private mutating func redactRaw(_ event: inout Event, scanner: JSONScanner) -> Int {
     matches.removeAll(keepingCapacity: true)
     path.removeAll(keepingCapacity: true)
-    event.bytes.withUnsafeBytes { detectAll(in: $0, scoped: false) }
-    // Field-scoped detectors do not run on unparsed lines.
-    if scopedDetectors {
-      let rules = policy.detectors
-      matches.removeAll { !rules[$0.rule].fields.isEmpty }
-    }
+    event.bytes.withUnsafeBytes { detectAll(in: $0, inField: false) }
     if matches.isEmpty { return 0 }
     let n = matches.count
     for m in matches { counts[m.rule] += 1 }
