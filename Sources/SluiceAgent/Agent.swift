@@ -35,21 +35,14 @@ public final class Agent: Service {
     let redactors = try config.pipeline.enumerated().filter { $0.element.type == .redact }.map { i, t in
       try RedactTransform.makeRedactor(t, at: "pipeline[\(i)]")
     }
-    let httpClient = HTTPClient(
-      eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
     let config = self.config
     let logger = self.logger
     let metrics = self.metrics
-    var transports: [any SinkTransport] = []
-    for sink in config.sinks {
-      switch sink.type {
-      case .http: transports.append(try HTTPTransport(config: sink, client: httpClient))
-      case .file: transports.append(try FileTransport(path: sink.path ?? ""))
-      case .console: transports.append(FileTransport(standardOutput: ()))
-      }
+    let sinks = try config.sinks.enumerated().map { i, sink in
+      try SinkSetup(
+        index: i, config: sink, dataDir: dataDir, ackTracker: ack, metrics: metrics, logger: logger)
     }
-    let sinkInputs = config.sinks.map { _ in AsyncChannel<Batch>() }
     let input = AsyncChannel<PipelineInput>()
     let sources = config.sources.enumerated().map { i, s in
       FileSource(index: i, config: s, counters: metrics.source(s.name), logger: logger)
@@ -63,22 +56,27 @@ public final class Agent: Service {
         "data_dir": "\(config.dataDir)",
       ])
 
+    // When the grace period ends, waiting pushes and pops give up.
+    let expiryWatcher = Task {
+      await deadline.waitForExpiry()
+      if !Task.isCancelled { for sink in sinks { sink.queue.close() } }
+    }
+    defer { expiryWatcher.cancel() }
     await withGracefulShutdownHandler {
       await withTaskGroup(of: Void.self) { group in
         // Each task builds the state it owns, so none of it is shared.
-        for (i, sink) in config.sinks.enumerated() {
-          let transport = transports[i]
+        for sink in sinks {
           group.addTask {
             let runner = SinkRunner(
-              index: i, config: sink, transport: transport, counters: metrics.sink(sink.name),
-              deadLetters: DeadLetterWriter(dataDir: dataDir, sink: sink.name), ackTracker: ack, shutdown: deadline,
-              logger: logger)
-            await runner.run(input: sinkInputs[i])
+              config: sink.config, transport: sink.transport, counters: metrics.sink(sink.config.name),
+              deadLetters: DeadLetterWriter(dataDir: dataDir, sink: sink.config.name), shutdown: deadline,
+              logger: logger, makeEncoder: sink.makeEncoder)
+            await runner.run(queue: sink.queue)
           }
         }
         group.addTask {
           let processor = Processor(
-            config: config, redactors: redactors, metrics: metrics, sinkInputs: sinkInputs, ackTracker: ack,
+            config: config, redactors: redactors, metrics: metrics, sinkQueues: sinks.map(\.queue), ackTracker: ack,
             logger: logger)
           await processor.run(input: input)
         }
@@ -86,7 +84,7 @@ public final class Agent: Service {
           // Checkpoints are written on an interval and once more at the end.
           while !stop.isStopped && !Task.isCancelled {
             await stop.sleep(for: config.checkpointInterval.duration)
-            Self.save(store, logger)
+            Self.save(store, sinks, logger)
           }
         }
         // Sources and the batch timer; when all have returned, the pipeline input ends.
@@ -113,8 +111,7 @@ public final class Agent: Service {
       deadline.begin(grace: config.shutdownGrace.duration)
       stop.stop()
     }
-    Self.save(store, logger)
-    try? await httpClient.shutdown()
+    Self.save(store, sinks, logger)
     let left = ack.unacknowledged
     if left > 0 {
       logger.warning(
@@ -135,7 +132,19 @@ public final class Agent: Service {
     }
   }
 
-  static func save(_ store: CheckpointStore, _ logger: Logger) {
+  /// Saves checkpoints, after making buffered batches durable (a checkpoint must never
+  /// point past events that are neither delivered nor on disk).
+  static func save(_ store: CheckpointStore, _ sinks: [SinkSetup], _ logger: Logger) {
+    for sink in sinks {
+      do {
+        try sink.queue.sync()
+      } catch {
+        logger.error(
+          "cannot sync the disk buffer; checkpoints not saved",
+          metadata: ["sink": "\(sink.config.name)", "error": "\(error)"])
+        return
+      }
+    }
     do {
       try store.save()
     } catch {

@@ -119,6 +119,7 @@ public enum ConfigLoader {
       if s.retry.initialBackoff.nanoseconds <= 0 || s.retry.maxBackoff < s.retry.initialBackoff {
         throw ConfigError(path: "\(at).retry", message: "need 0 < initial_backoff <= max_backoff")
       }
+      try validateDelivery(s, at: at)
     }
     for (i, t) in c.pipeline.enumerated() {
       let redactKeys =
@@ -138,6 +139,65 @@ public enum ConfigLoader {
     }
     if c.admin.enabled { _ = try c.admin.hostAndPort() }
     if c.dataDir.isEmpty { throw ConfigError(path: "data_dir", message: "must not be empty") }
+  }
+
+  /// The HTTP, encoding, buffer and rotation settings of one sink.
+  static func validateDelivery(_ s: SinkConfig, at: String) throws(ConfigError) {
+    if s.type != .http {
+      for (set, key) in [
+        (s.encoding != .ndjson, "encoding"), (s.tls != nil, "tls"), (s.concurrency != 1, "concurrency"),
+        (!s.headers.isEmpty, "headers"), (s.compression != .none, "compression"),
+      ] where set {
+        throw ConfigError(path: "\(at).\(key)", message: "only for http sinks")
+      }
+    }
+    if !(1...64).contains(s.concurrency) {
+      throw ConfigError(path: "\(at).concurrency", message: "must be 1 to 64")
+    }
+    if s.timeout.nanoseconds < 1_000_000 { throw ConfigError(path: "\(at).timeout", message: "must be at least 1ms") }
+    if s.connectTimeout.nanoseconds < 1_000_000 {
+      throw ConfigError(path: "\(at).connect_timeout", message: "must be at least 1ms")
+    }
+    if let tls = s.tls {
+      if let url = s.url, !url.lowercased().hasPrefix("https://") {
+        throw ConfigError(path: "\(at).tls", message: "set, but the url is not https://")
+      }
+      if (tls.certFile == nil) != (tls.keyFile == nil) {
+        throw ConfigError(path: "\(at).tls", message: "cert_file and key_file go together")
+      }
+      for (file, key) in [(tls.caFile, "ca_file"), (tls.certFile, "cert_file"), (tls.keyFile, "key_file")] {
+        if let file, !FileManager.default.isReadableFile(atPath: file) {
+          throw ConfigError(path: "\(at).tls.\(key)", message: "cannot read \(file)")
+        }
+      }
+    }
+    if s.encoding == .loki {
+      for name in Array(s.loki.labels.keys) + Array(s.loki.labelFields.keys) where !LokiEncoder.validateLabelName(name)
+      {
+        throw ConfigError(path: "\(at).loki", message: "'\(name)' is not a Loki label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+      }
+      if s.loki.labels.isEmpty {
+        throw ConfigError(
+          path: "\(at).loki.labels", message: "needs at least one fixed label (an event may have none of label_fields)")
+      }
+    }
+    if s.encoding == .elasticsearch && s.elasticsearch.index.isEmpty {
+      throw ConfigError(path: "\(at).elasticsearch.index", message: "must not be empty")
+    }
+    let b = s.buffer
+    if b.maxEvents < 1 { throw ConfigError(path: "\(at).buffer.max_events", message: "must be at least 1") }
+    if b.byteLimit < 64 * 1024 {
+      throw ConfigError(path: "\(at).buffer.max_bytes", message: "must be at least 64KiB")
+    }
+    if b.type == .disk && !(64 * 1024...1 << 30).contains(b.segmentBytes.bytes) {
+      throw ConfigError(path: "\(at).buffer.segment_bytes", message: "must be 64KiB to 1GiB")
+    }
+    if s.type == .file {
+      if s.rotate.maxBytes.bytes < 0 {
+        throw ConfigError(path: "\(at).rotate.max_bytes", message: "must not be negative")
+      }
+      if s.rotate.maxFiles < 1 { throw ConfigError(path: "\(at).rotate.max_files", message: "must be at least 1") }
+    }
   }
 
   static func describe(_ error: DecodingError) -> ConfigError {

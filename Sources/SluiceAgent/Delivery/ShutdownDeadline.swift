@@ -21,6 +21,9 @@ final class ShutdownDeadline: Sendable {
 
   var expired: Bool { expiredSignal.isStopped }
 
+  /// Returns when the grace period has ended (or the task is cancelled).
+  func waitForExpiry() async { await expiredSignal.wait() }
+
   /// Sleeps, waking early when the grace period ends.
   func sleep(for duration: Duration) async { await expiredSignal.sleep(for: duration) }
 }

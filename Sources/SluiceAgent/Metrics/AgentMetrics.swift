@@ -96,6 +96,11 @@ public final class AgentMetrics: Sendable {
     public let deadLettered: CoreMetrics.Counter
     public let sendErrors: CoreMetrics.Counter
     public let unsentAtShutdown: CoreMetrics.Counter
+    /// Batch sizes as sent: events and uncompressed payload bytes (histograms).
+    public let batchEvents: CoreMetrics.Recorder
+    public let batchBytes: CoreMetrics.Recorder
+    /// Requests waiting for a response.
+    public let inFlight: CoreMetrics.Meter
   }
 
   public func sink(_ name: String) -> SinkCounters {
@@ -107,7 +112,40 @@ public final class AgentMetrics: Sendable {
       retries: counter("sluice_sink_retries_total", [("sink", name)]),
       deadLettered: counter("sluice_events_dead_lettered_total", [("sink", name)]),
       sendErrors: counter("sluice_sink_send_errors_total", [("sink", name)]),
-      unsentAtShutdown: counter("sluice_sink_unsent_at_shutdown_total", [("sink", name)]))
+      unsentAtShutdown: counter("sluice_sink_unsent_at_shutdown_total", [("sink", name)]),
+      batchEvents: CoreMetrics.Recorder(
+        label: "sluice_sink_batch_events", dimensions: [("sink", name)], aggregate: true, factory: factory),
+      batchBytes: CoreMetrics.Recorder(
+        label: "sluice_sink_batch_bytes", dimensions: [("sink", name)], aggregate: true, factory: factory),
+      inFlight: CoreMetrics.Meter(
+        label: "sluice_sink_requests_in_flight", dimensions: [("sink", name)], factory: factory))
+  }
+
+  /// Per-sink buffer accounting (memory or disk).
+  public struct BufferCounters: Sendable {
+    /// Events dropped because the buffer was full (`drop_oldest` / `drop_newest`).
+    public let droppedOldest: CoreMetrics.Counter
+    public let droppedNewest: CoreMetrics.Counter
+    /// Events and bytes waiting in the buffer.
+    public let events: CoreMetrics.Gauge
+    public let bytes: CoreMetrics.Gauge
+    /// Disk buffer recovery at start-up: torn tails and corrupt records cut off, and their bytes.
+    public let recoveredTornTails: CoreMetrics.Counter
+    public let recoveredCorruptRecords: CoreMetrics.Counter
+    public let recoveredBytesDiscarded: CoreMetrics.Counter
+  }
+
+  public func buffer(sink name: String) -> BufferCounters {
+    BufferCounters(
+      droppedOldest: counter(
+        "sluice_sink_events_dropped_total", [("sink", name), ("reason", "buffer_full_drop_oldest")]),
+      droppedNewest: counter(
+        "sluice_sink_events_dropped_total", [("sink", name), ("reason", "buffer_full_drop_newest")]),
+      events: gauge("sluice_buffer_events", [("sink", name)]),
+      bytes: gauge("sluice_buffer_bytes", [("sink", name)]),
+      recoveredTornTails: counter("sluice_buffer_torn_tails_total", [("sink", name)]),
+      recoveredCorruptRecords: counter("sluice_buffer_corrupt_records_total", [("sink", name)]),
+      recoveredBytesDiscarded: counter("sluice_buffer_discarded_bytes_total", [("sink", name)]))
   }
 
   /// The Prometheus text exposition of every metric.

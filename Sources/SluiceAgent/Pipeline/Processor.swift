@@ -20,7 +20,7 @@ final class Processor {
   var redactors: [Redactor]
   let redactionCounters: [[CoreMetrics.Counter]]
   let pipelineCounters: [AgentMetrics.PipelineCounters]
-  let sinkInputs: [AsyncChannel<Batch>]
+  let sinkQueues: [any SinkQueue]
   let ackTracker: AckTracker
   let logger: Logger
   var batches: [OpenBatch]
@@ -33,7 +33,7 @@ final class Processor {
 
   /// - Parameter redactors: one per `redact` step, in pipeline order (``RedactTransform``).
   init(
-    config: AgentConfig, redactors: [Redactor], metrics: AgentMetrics, sinkInputs: [AsyncChannel<Batch>],
+    config: AgentConfig, redactors: [Redactor], metrics: AgentMetrics, sinkQueues: [any SinkQueue],
     ackTracker: AckTracker, logger: Logger
   ) {
     var steps: [Step] = []
@@ -52,14 +52,15 @@ final class Processor {
     self.redactors = redactors
     self.redactionCounters = redactionCounters
     self.pipelineCounters = config.sources.map { metrics.pipeline(source: $0.name) }
-    self.sinkInputs = sinkInputs
+    self.sinkQueues = sinkQueues
     self.ackTracker = ackTracker
     self.logger = logger
     self.batches = config.sinks.map { OpenBatch(limits: $0.batch) }
   }
 
   /// Consumes `input` until it finishes, then seals and hands on every open batch and
-  /// finishes the sinks' inputs.
+  /// finishes the sinks' queues. A push waits while a sink's queue is full (its `block`
+  /// policy), which holds the sources back.
   func run(input: AsyncChannel<PipelineInput>) async {
     for await item in input {
       switch item {
@@ -69,14 +70,14 @@ final class Processor {
     }
     for k in batches.indices where batches[k].eventCount > 0 || (batches[k].throughChunk ?? 0) > batches[k].sentThrough
     {
-      await sinkInputs[k].send(batches[k].seal())
+      _ = await sinkQueues[k].push(batches[k].seal())
     }
-    for s in sinkInputs { s.finish() }
+    for q in sinkQueues { q.finish() }
   }
 
   func flushDue(now: ContinuousClock.Instant) async {
     for k in batches.indices where batches[k].isDue(now: now) {
-      await sinkInputs[k].send(batches[k].seal())
+      _ = await sinkQueues[k].push(batches[k].seal())
     }
   }
 
@@ -139,7 +140,7 @@ final class Processor {
         redactionCounters[r][rule].increment(by: n)
       }
     }
-    for (k, batch) in sealed { await sinkInputs[k].send(batch) }
+    for (k, batch) in sealed { _ = await sinkQueues[k].push(batch) }
     sealed.removeAll(keepingCapacity: true)
   }
 

@@ -1,9 +1,10 @@
 import Foundation
 import SluiceCore
 
-/// Writes batches a sink refused for good to `data_dir/dead-letter/<sink>.ndjson`: one line
+/// Writes events a sink refused for good to `data_dir/dead-letter/<sink>.ndjson`: one line
 /// per event, `{"sink","status","reason","response","event"}`, so nothing is lost silently.
-struct DeadLetterWriter {
+/// `response` holds at most the first KiB of the sink's answer.
+struct DeadLetterWriter: Sendable {
   let url: URL
   let sink: String
 
@@ -12,32 +13,73 @@ struct DeadLetterWriter {
     self.sink = sink
   }
 
-  func write(_ batch: Batch, status: Int, reason: String, response: String) throws {
-    var out: [UInt8] = []
-    var start = 0
-    let payload = batch.payload
-    while start < payload.count {
-      let end = payload[start...].firstIndex(of: 0x0A) ?? payload.count
-      out.append(contentsOf: Array("{\"sink\":".utf8))
-      JSONWriter.appendString(sink, to: &out)
-      out.append(contentsOf: Array(",\"status\":".utf8))
-      JSONWriter.appendInt(Int64(status), to: &out)
-      out.append(contentsOf: Array(",\"reason\":".utf8))
-      JSONWriter.appendString(reason, to: &out)
-      out.append(contentsOf: Array(",\"response\":".utf8))
-      JSONWriter.appendString(response, to: &out)
-      out.append(contentsOf: Array(",\"event\":".utf8))
-      out.append(contentsOf: payload[start..<end])
-      out.append(contentsOf: Array("}\n".utf8))
-      start = end + 1
+  /// Entries gathered before one write.
+  struct Entries {
+    fileprivate var bytes: [UInt8] = []
+    private(set) var count = 0
+    var isEmpty: Bool { count == 0 }
+
+    /// Adds one event (its JSON line, without the newline).
+    mutating func add(sink: String, event: ArraySlice<UInt8>, status: Int, reason: String, response: String) {
+      bytes.append(contentsOf: Array("{\"sink\":".utf8))
+      JSONWriter.appendString(sink, to: &bytes)
+      bytes.append(contentsOf: Array(",\"status\":".utf8))
+      JSONWriter.appendInt(Int64(status), to: &bytes)
+      bytes.append(contentsOf: Array(",\"reason\":".utf8))
+      JSONWriter.appendString(reason, to: &bytes)
+      bytes.append(contentsOf: Array(",\"response\":".utf8))
+      JSONWriter.appendString(String(decoding: response.utf8.prefix(1024), as: UTF8.self), to: &bytes)
+      bytes.append(contentsOf: Array(",\"event\":".utf8))
+      bytes.append(contentsOf: event)
+      bytes.append(contentsOf: Array("}\n".utf8))
+      count += 1
     }
+  }
+
+  /// Entries for every event of an NDJSON payload, all with the same status and reason.
+  func entries(payload: [UInt8], status: Int, reason: String, response: String) -> Entries {
+    var e = Entries()
+    NDJSON.forEachLine(payload) { line in
+      e.add(sink: sink, event: line, status: status, reason: reason, response: response)
+    }
+    return e
+  }
+
+  /// Appends and fsyncs the entries.
+  func write(_ entries: Entries) throws {
+    guard !entries.isEmpty else { return }
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
     defer { close(fd) }
-    let ok = out.withUnsafeBytes { buf -> Bool in
+    let ok = entries.bytes.withUnsafeBytes { buf -> Bool in
       FileDescriptorIO.writeAll(fd, buf) == buf.count && fsync(fd) == 0
     }
     if !ok { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+  }
+}
+
+/// Line access to a batch payload (one JSON event per line, each ending in a newline).
+enum NDJSON {
+  /// Calls `body` with each line, without its newline.
+  static func forEachLine(_ payload: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
+    var start = 0
+    while start < payload.count {
+      let end = payload[start...].firstIndex(of: 0x0A) ?? payload.count
+      if end > start { body(payload[start..<end]) }
+      start = end + 1
+    }
+  }
+
+  /// The byte ranges of the lines, newline included.
+  static func lineRanges(_ payload: [UInt8]) -> [Range<Int>] {
+    var out: [Range<Int>] = []
+    var start = 0
+    while start < payload.count {
+      let end = payload[start...].firstIndex(of: 0x0A) ?? payload.count
+      if end > start { out.append(start..<min(end + 1, payload.count)) }
+      start = end + 1
+    }
+    return out
   }
 }

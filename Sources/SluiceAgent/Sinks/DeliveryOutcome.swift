@@ -1,10 +1,21 @@
 /// What one delivery attempt of a batch came to.
 enum DeliveryOutcome: Sendable, Equatable {
   case delivered
-  /// Worth trying again (connection error, timeout, 408, 429, 5xx but 501).
+  /// Worth trying again (connection error, timeout, or a status in `retry.statuses`).
   case retryable(reason: String, retryAfter: Duration?)
-  /// The sink refused the batch for good (other 4xx, 501): dead-letter it.
+  /// The sink refused the batch for good (any other status): dead-letter it, or, for 413
+  /// with more than one event, split it.
   case rejected(status: Int, reason: String, responseExcerpt: String)
+  /// The request succeeded but the sink reports a result per event (Elasticsearch `_bulk`
+  /// with `errors: true`), in batch order.
+  case perEvent([EventResult])
+
+  /// One event's result inside a ``perEvent`` answer.
+  struct EventResult: Sendable, Equatable {
+    var status: Int
+    /// Empty when the event was accepted.
+    var reason: String
+  }
 }
 
 /// Sends one encoded (and possibly compressed) batch body somewhere.

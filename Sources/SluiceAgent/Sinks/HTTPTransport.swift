@@ -1,28 +1,83 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
-/// POSTs batch bodies with async-http-client (pooled keep-alive connections).
+/// POSTs batch bodies with async-http-client: one client per sink, keep-alive pooled
+/// connections (as many as the sink's `concurrency`), connect and request time limits, and
+/// the sink's TLS settings.
 struct HTTPTransport: SinkTransport {
   let client: HTTPClient
   let url: String
   let headers: HTTPHeaders
   let timeout: Duration
+  let retry: RetryConfig
   /// `Authorization`, if the sink has `auth` (read per request: files are re-read on change).
   let credentials: Credentials?
+  /// Elasticsearch `_bulk`: a 2xx answer carries a status per event.
+  let perEventResults: Bool
 
-  init(config: SinkConfig, client: HTTPClient) throws {
+  /// - Parameter contentType: the encoding's media type.
+  init(config: SinkConfig, contentType: String, logger: Logger) throws {
     self.credentials = try config.auth.map { try Credentials($0) }
-    self.client = client
     self.url = config.url ?? ""
     var h = HTTPHeaders()
-    h.add(name: "Content-Type", value: "application/x-ndjson")
+    h.add(name: "Content-Type", value: contentType)
     if config.compression == .gzip { h.add(name: "Content-Encoding", value: "gzip") }
     h.add(name: "User-Agent", value: "sluice/\(SluiceVersion.string)")
     for (k, v) in config.headers.sorted(by: { $0.key < $1.key }) { h.replaceOrAdd(name: k, value: v) }
     self.headers = h
     self.timeout = config.timeout.duration
+    self.retry = config.retry
+    self.perEventResults = config.encoding == .elasticsearch
+    let tls = try Self.tlsConfiguration(config.tls, sink: config.name, logger: logger)
+    self.client = HTTPClient(
+      eventLoopGroupProvider: .singleton,
+      configuration: .init(
+        tlsConfiguration: tls, redirectConfiguration: .disallow,
+        timeout: .init(connect: .nanoseconds(config.connectTimeout.nanoseconds)),
+        connectionPool: .init(
+          idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, config.concurrency))))
+  }
+
+  /// Verification on, against the system trust store plus `ca_file`; a client certificate
+  /// for mutual TLS; verification off only when `insecure_skip_verify` says so, loudly.
+  static func tlsConfiguration(_ settings: TLSConfig?, sink: String, logger: Logger) throws -> TLSConfiguration {
+    var tls = TLSConfiguration.makeClientConfiguration()
+    guard let settings else { return tls }
+    if let ca = settings.caFile {
+      do {
+        tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(ca))]
+      } catch {
+        throw ConfigError(path: "tls.ca_file", message: "cannot read certificates from \(ca): \(error)")
+      }
+    }
+    switch (settings.certFile, settings.keyFile) {
+    case (let cert?, let key?):
+      do {
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+      } catch {
+        throw ConfigError(path: "tls.cert_file", message: "cannot read certificates from \(cert): \(error)")
+      }
+      do {
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+      } catch {
+        throw ConfigError(path: "tls.key_file", message: "cannot read a private key from \(key): \(error)")
+      }
+    case (nil, nil):
+      break
+    default:
+      throw ConfigError(path: "tls", message: "cert_file and key_file go together")
+    }
+    if settings.insecureSkipVerify {
+      tls.certificateVerification = .none
+      logger.warning(
+        "TLS certificate verification is OFF for this sink (tls.insecure_skip_verify); anyone on the path can read and alter what is sent",
+        metadata: ["sink": "\(sink)"])
+    }
+    return tls
   }
 
   func send(body: [UInt8]) async -> DeliveryOutcome {
@@ -34,29 +89,36 @@ struct HTTPTransport: SinkTransport {
     do {
       let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
       let status = Int(response.status.code)
-      // Read (a bounded part of) the body so the connection can be reused.
-      var excerpt = ByteBuffer()
-      for try await var part in response.body {
-        if excerpt.readableBytes < 1024 { excerpt.writeBuffer(&part) }
+      let wantsAll = perEventResults && (200..<300).contains(status)
+      // Read the body (a bounded part of it, unless it carries per-event results) so the
+      // connection can be reused.
+      let limit = wantsAll ? 256 << 20 : 1024
+      var kept = ByteBuffer()
+      for try await var part in response.body where kept.readableBytes < limit {
+        kept.writeBuffer(&part)
+      }
+      if wantsAll {
+        let bytes = Array(buffer: kept)
+        if let parsed = ElasticsearchBulkResponse.parse(bytes), parsed.errors {
+          return .perEvent(parsed.items.map { .init(status: $0.status, reason: $0.reason) })
+        }
+        return .delivered
       }
       let text = String(
-        buffer: excerpt.getSlice(at: excerpt.readerIndex, length: min(excerpt.readableBytes, 1024)) ?? ByteBuffer())
-      return Self.classify(status: status, headers: response.headers, excerpt: text)
+        buffer: kept.getSlice(at: kept.readerIndex, length: min(kept.readableBytes, 1024)) ?? ByteBuffer())
+      return Self.classify(status: status, headers: response.headers, excerpt: text, retry: retry)
     } catch {
       return .retryable(reason: "transport: \(Self.describe(error))", retryAfter: nil)
     }
   }
 
-  static func classify(status: Int, headers: HTTPHeaders, excerpt: String) -> DeliveryOutcome {
-    switch status {
-    case 200..<300:
-      return .delivered
-    case 408, 429, 500, 502...599:
-      let retryAfter = headers.first(name: "Retry-After").flatMap(RetryAfter.parse)
+  static func classify(status: Int, headers: HTTPHeaders, excerpt: String, retry: RetryConfig) -> DeliveryOutcome {
+    if (200..<300).contains(status) { return .delivered }
+    if retry.isRetryable(status) {
+      let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) }
       return .retryable(reason: "HTTP \(status)", retryAfter: retryAfter)
-    default:
-      return .rejected(status: status, reason: "HTTP \(status)", responseExcerpt: excerpt)
     }
+    return .rejected(status: status, reason: "HTTP \(status)", responseExcerpt: excerpt)
   }
 
   static func describe(_ error: any Error) -> String {
@@ -64,21 +126,27 @@ struct HTTPTransport: SinkTransport {
     return String(describing: error)
   }
 
-  func shutdown() async {}
+  func shutdown() async {
+    try? await client.shutdown()
+  }
 }
 
-/// The `Retry-After` header: delay-seconds, or an HTTP-date.
+/// The `Retry-After` header: delay-seconds, or an HTTP-date (RFC 9110: IMF-fixdate, and the
+/// obsolete RFC 850 and asctime forms).
 enum RetryAfter {
-  static func parse(_ value: String) -> Duration? {
+  static func parse(_ value: String, now: Date = Date()) -> Duration? {
     let v = value.trimmingCharacters(in: .whitespaces)
-    if let seconds = Int(v), seconds >= 0 { return .seconds(seconds) }
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "GMT")
-    f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-    guard let date = f.date(from: v) else { return nil }
-    let delta = date.timeIntervalSinceNow
-    return .milliseconds(Int64(max(0, delta) * 1000))
+    if let seconds = Int(v) { return seconds >= 0 ? .seconds(seconds) : nil }
+    for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+      let f = DateFormatter()
+      f.locale = Locale(identifier: "en_US_POSIX")
+      f.timeZone = TimeZone(identifier: "GMT")
+      f.dateFormat = format
+      if let date = f.date(from: v) {
+        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+      }
+    }
+    return nil
   }
 }
 

@@ -1,104 +1,212 @@
-import AsyncAlgorithms
 import Logging
 
-/// Delivers one sink's batches in order: compress, send, retry with backoff, dead-letter
-/// what the sink refuses for good, then acknowledge.
+/// Delivers one sink's queued batches: encode, compress, send, retry with backoff,
+/// dead-letter what the sink refuses for good, then complete the batch in its queue.
 ///
-/// Retries go on without limit while the agent runs (the pipeline waits meanwhile: that is
-/// the backpressure). After a shutdown's grace period ends, batches still unsent are
-/// counted and left unacknowledged, so their lines are read again after a restart.
-final class SinkRunner {
-  let index: Int
+/// `concurrency` senders share the queue, each with its own encoder and compressor. Retries
+/// go on without limit while the agent runs (the queue fills meanwhile, and then the
+/// pipeline waits: that is the backpressure). After the shutdown grace period ends,
+/// batches still unsent are counted and given back unacknowledged, so their events are
+/// sent after a restart (from the disk buffer, or read again from the source).
+final class SinkRunner: Sendable {
   let config: SinkConfig
   let transport: any SinkTransport
   let counters: AgentMetrics.SinkCounters
   let deadLetters: DeadLetterWriter
-  let ackTracker: AckTracker
   let shutdown: ShutdownDeadline
   let logger: Logger
-  let compressor: GzipCompressor?
   let backoff: Backoff
+  let makeEncoder: @Sendable () -> any BatchEncoder
 
   init(
-    index: Int, config: SinkConfig, transport: any SinkTransport, counters: AgentMetrics.SinkCounters,
-    deadLetters: DeadLetterWriter, ackTracker: AckTracker, shutdown: ShutdownDeadline, logger: Logger
+    config: SinkConfig, transport: any SinkTransport, counters: AgentMetrics.SinkCounters,
+    deadLetters: DeadLetterWriter, shutdown: ShutdownDeadline, logger: Logger,
+    makeEncoder: @escaping @Sendable () -> any BatchEncoder
   ) {
-    self.index = index
     self.config = config
     self.transport = transport
     self.counters = counters
     self.deadLetters = deadLetters
-    self.ackTracker = ackTracker
     self.shutdown = shutdown
     self.logger = logger
-    self.compressor = config.compression == .gzip ? GzipCompressor(level: config.compressionLevel) : nil
-    self.backoff = Backoff(base: config.retry.initialBackoff.duration, cap: config.retry.maxBackoff.duration)
+    self.makeEncoder = makeEncoder
+    self.backoff = Backoff(
+      base: config.retry.initialBackoff.duration, cap: config.retry.maxBackoff.duration,
+      retryAfterCap: config.retry.maxRetryAfter.duration)
   }
 
-  func run(input: AsyncChannel<Batch>) async {
-    for await batch in input {
-      if batch.eventCount > 0 {
-        guard await deliver(batch) else {
-          counters.unsentAtShutdown.increment(by: batch.eventCount)
-          continue  // not acknowledged: read again after restart
-        }
+  func run(queue: any SinkQueue) async {
+    await withTaskGroup(of: Void.self) { group in
+      for _ in 0..<max(1, config.concurrency) {
+        group.addTask { await self.sender(queue: queue) }
       }
-      if let through = batch.throughChunk { ackTracker.delivered(sink: index, through: through) }
     }
     await transport.shutdown()
   }
 
-  /// Returns true once the batch is delivered or dead-lettered; false if the shutdown
-  /// grace period ran out first.
-  private func deliver(_ batch: Batch) async -> Bool {
-    let body = compressor?.compress(batch.payload) ?? batch.payload
-    var attempt = 0
-    while true {
-      if shutdown.expired || Task.isCancelled { return false }
-      let outcome = await transport.send(body: body)
-      switch outcome {
-      case .delivered:
-        counters.eventsSent.increment(by: batch.eventCount)
-        counters.batchesSent.increment()
-        counters.bytesSent.increment(by: body.count)
-        counters.payloadBytes.increment(by: batch.payload.count)
-        if attempt > 0 {
-          logger.info("sink recovered", metadata: ["sink": "\(config.name)", "attempts": "\(attempt + 1)"])
-        }
-        return true
-      case .rejected(let status, let reason, let excerpt):
-        counters.sendErrors.increment()
-        do {
-          try deadLetters.write(batch, status: status, reason: reason, response: excerpt)
-          counters.deadLettered.increment(by: batch.eventCount)
-          logger.error(
-            "sink rejected a batch; events written to the dead-letter file",
-            metadata: [
-              "sink": "\(config.name)", "status": "\(status)", "events": "\(batch.eventCount)",
-              "file": "\(deadLetters.url.path)",
-            ])
-          return true
-        } catch {
-          logger.error(
-            "cannot write dead-letter file; will retry the batch",
-            metadata: ["sink": "\(config.name)", "error": "\(error)"])
-        }
-        await shutdown.sleep(for: backoff.delay(attempt: attempt, retryAfter: nil))
-      case .retryable(let reason, let retryAfter):
-        counters.sendErrors.increment()
-        counters.retries.increment()
-        let delay = backoff.delay(attempt: attempt, retryAfter: retryAfter)
-        if attempt == 0 || attempt % 10 == 0 {
-          logger.warning(
-            "sink delivery failed; retrying",
-            metadata: [
-              "sink": "\(config.name)", "reason": "\(reason)", "attempt": "\(attempt + 1)",
-              "retry_in_ms": "\(delay.nanosecondsClamped / 1_000_000)",
-            ])
-        }
-        await shutdown.sleep(for: delay)
+  private func sender(queue: any SinkQueue) async {
+    var worker = Worker(
+      encoder: makeEncoder(),
+      compressor: config.compression == .gzip ? GzipCompressor(level: config.compressionLevel) : nil)
+    while let batch = await queue.pop() {
+      if await deliver(batch.payload, events: batch.eventCount, worker: &worker) {
+        queue.complete(batch.ticket)
+      } else {
+        counters.unsentAtShutdown.increment(by: batch.eventCount)
+        queue.giveBack(batch.ticket)
+        if shutdown.expired { break }  // the rest stays queued (on disk) or is read again
       }
-      attempt += 1
     }
+  }
+
+  /// One sender's reusable state.
+  struct Worker {
+    var encoder: any BatchEncoder
+    let compressor: GzipCompressor?
+    var encoded: [UInt8] = []
+
+    mutating func body(_ payload: [UInt8]) -> [UInt8] {
+      encoded.removeAll(keepingCapacity: true)
+      encoder.encode(payload, into: &encoded)
+      return compressor?.compress(encoded) ?? encoded
+    }
+  }
+
+  /// Delivers (or dead-letters) every event of a payload. Returns false if the shutdown
+  /// grace period ran out first.
+  ///
+  /// A 413 answer to more than one event splits the payload in two and sends each half on
+  /// its own, so an oversized event ends up dead-lettered alone. Per-event answers retry
+  /// just the events the sink may take later and dead-letter those it refused for good.
+  private func deliver(_ payload: [UInt8], events: Int, worker: inout Worker) async -> Bool {
+    var pieces: [(payload: [UInt8], events: Int)] = [(payload, events)]
+    while let piece = pieces.popLast() {
+      var current = piece
+      var attempt = 0
+      sending: while true {
+        if shutdown.expired || Task.isCancelled { return false }
+        let body = worker.body(current.payload)
+        counters.inFlight.increment()
+        let outcome = await transport.send(body: body)
+        counters.inFlight.decrement()
+        switch outcome {
+        case .delivered:
+          recordSent(events: current.events, payloadBytes: current.payload.count, bodyBytes: body.count)
+          if attempt > 0 {
+            logger.info("sink recovered", metadata: ["sink": "\(config.name)", "attempts": "\(attempt + 1)"])
+          }
+          break sending
+        case .rejected(let status, let reason, let excerpt):
+          counters.sendErrors.increment()
+          if status == 413 && current.events > 1 {
+            let (first, second) = Self.halves(current.payload)
+            logger.warning(
+              "sink refused a batch as too large; splitting it",
+              metadata: ["sink": "\(config.name)", "events": "\(current.events)"])
+            pieces.append(second)
+            pieces.append(first)
+            break sending
+          }
+          let entries = deadLetters.entries(payload: current.payload, status: status, reason: reason, response: excerpt)
+          if await deadLetter(entries, status: status) { break sending }
+        case .perEvent(let results):
+          let (retry, entries, accepted) = split(current.payload, results)
+          if accepted.events > 0 {
+            recordSent(events: accepted.events, payloadBytes: accepted.bytes, bodyBytes: 0)
+          }
+          if !entries.isEmpty {
+            counters.sendErrors.increment()
+            guard await deadLetter(entries, status: nil) else { continue sending }
+          }
+          guard let retry else { break sending }
+          counters.retries.increment()
+          current = retry
+          await shutdown.sleep(for: backoff.delay(attempt: attempt, retryAfter: nil))
+        case .retryable(let reason, let retryAfter):
+          counters.sendErrors.increment()
+          counters.retries.increment()
+          let delay = backoff.delay(attempt: attempt, retryAfter: retryAfter)
+          if attempt == 0 || attempt % 10 == 0 {
+            logger.warning(
+              "sink delivery failed; retrying",
+              metadata: [
+                "sink": "\(config.name)", "reason": "\(reason)", "attempt": "\(attempt + 1)",
+                "retry_in_ms": "\(delay.nanosecondsClamped / 1_000_000)",
+              ])
+          }
+          await shutdown.sleep(for: delay)
+        }
+        attempt += 1
+      }
+    }
+    return true
+  }
+
+  private func recordSent(events: Int, payloadBytes: Int, bodyBytes: Int) {
+    counters.eventsSent.increment(by: events)
+    counters.batchesSent.increment()
+    counters.bytesSent.increment(by: bodyBytes)
+    counters.payloadBytes.increment(by: payloadBytes)
+    counters.batchEvents.record(events)
+    counters.batchBytes.record(payloadBytes)
+  }
+
+  /// Writes dead letters; false (after a pause) if the file cannot be written, so the
+  /// caller tries again rather than lose the events.
+  private func deadLetter(_ entries: DeadLetterWriter.Entries, status: Int?) async -> Bool {
+    do {
+      try deadLetters.write(entries)
+      counters.deadLettered.increment(by: entries.count)
+      logger.error(
+        "sink refused events; written to the dead-letter file",
+        metadata: [
+          "sink": "\(config.name)", "status": "\(status.map(String.init) ?? "per event")",
+          "events": "\(entries.count)", "file": "\(deadLetters.url.path)",
+        ])
+      return true
+    } catch {
+      logger.error(
+        "cannot write the dead-letter file; will try again", metadata: ["sink": "\(config.name)", "error": "\(error)"])
+      await shutdown.sleep(for: backoff.delay(attempt: 3, retryAfter: nil))
+      return false
+    }
+  }
+
+  /// Sorts a per-event answer: events to send again (the sink may take them later), dead
+  /// letters (refused for good), and how many were accepted. A 409 to a `create` means the
+  /// document is already there: accepted.
+  private func split(
+    _ payload: [UInt8], _ results: [DeliveryOutcome.EventResult]
+  ) -> (
+    retry: (payload: [UInt8], events: Int)?, deadLetters: DeadLetterWriter.Entries, accepted: (events: Int, bytes: Int)
+  ) {
+    let lines = NDJSON.lineRanges(payload)
+    var retry: [UInt8] = []
+    var retryEvents = 0
+    var entries = DeadLetterWriter.Entries()
+    var accepted = (events: 0, bytes: 0)
+    for (k, range) in lines.enumerated() {
+      // An answer shorter than the batch: the rest is sent again rather than assumed.
+      let r = k < results.count ? results[k] : .init(status: 503, reason: "no result for this event")
+      if (200..<300).contains(r.status) || r.status == 409 {
+        accepted.events += 1
+        accepted.bytes += range.count
+      } else if config.retry.isRetryable(r.status) {
+        retry.append(contentsOf: payload[range])
+        retryEvents += 1
+      } else {
+        let line = payload[range].last == 0x0A ? payload[range].dropLast() : payload[range]
+        entries.add(sink: config.name, event: line, status: r.status, reason: r.reason, response: "")
+      }
+    }
+    return (retryEvents > 0 ? (retry, retryEvents) : nil, entries, accepted)
+  }
+
+  /// Splits an NDJSON payload at the event nearest its middle.
+  static func halves(_ payload: [UInt8]) -> ((payload: [UInt8], events: Int), (payload: [UInt8], events: Int)) {
+    let lines = NDJSON.lineRanges(payload)
+    let mid = lines.count / 2
+    let cut = lines[mid].lowerBound
+    return ((Array(payload[..<cut]), mid), (Array(payload[cut...]), lines.count - mid))
   }
 }

@@ -140,6 +140,8 @@ final class AgentProcess: Sendable {
   /// Everything the agent wrote to stderr so far, one log line each.
   var logLines: [String] { shared.stderrLines.withLock { $0 } }
 
+  var pid: Int32 { process.processIdentifier }
+
   deinit {
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
   }

@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -22,10 +24,11 @@ final class TestReceiver: Sendable {
   private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
   private let boundPort = Mutex(0)
   var port: Int { boundPort.withLock { $0 } }
+  private let scheme: String
 
-  var url: String { "http://127.0.0.1:\(port)/ingest" }
+  var url: String { "\(scheme)://127.0.0.1:\(port)/ingest" }
 
-  private init() {}
+  private init(scheme: String) { self.scheme = scheme }
 
   /// How the receiver answers: status and headers for the n-th request (0-based) and its
   /// decoded lines. Only 2xx answers count as received.
@@ -35,9 +38,11 @@ final class TestReceiver: Sendable {
   /// Every request, whatever it was answered.
   var attempts: Int { attemptCount.withLock { $0 } }
 
-  /// Starts a receiver on a free loopback port.
-  static func start(respond: @escaping Responder = { _, _ in (200, []) }) async throws -> TestReceiver {
-    let receiver = TestReceiver()
+  /// Starts a receiver on a free loopback port; over TLS (https) when `tls` is given.
+  static func start(
+    tls: TLSConfiguration? = nil, respond: @escaping Responder = { _, _ in (200, []) }
+  ) async throws -> TestReceiver {
+    let receiver = TestReceiver(scheme: tls == nil ? "http" : "https")
     let ready = AsyncStream<Int>.makeStream()
     let router = Router()
     router.post("/ingest") { request, _ -> Response in
@@ -67,6 +72,7 @@ final class TestReceiver: Sendable {
     }
     let app = Application(
       router: router,
+      server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
       configuration: .init(address: .hostname("127.0.0.1", port: 0)),
       onServerRunning: { channel in
         let p = channel.localAddress?.port ?? 0
