@@ -39,8 +39,8 @@ struct DeadLetterWriter: Sendable {
   /// Entries for every event of an NDJSON payload, all with the same status and reason.
   func entries(payload: [UInt8], status: Int, reason: String, response: String) -> Entries {
     var e = Entries()
-    NDJSON.forEachLine(payload) { line in
-      e.add(sink: sink, event: line, status: status, reason: reason, response: response)
+    for line in NDJSONLines.ranges(in: payload) {
+      e.add(sink: sink, event: payload[line], status: status, reason: reason, response: response)
     }
     return e
   }
@@ -56,30 +56,5 @@ struct DeadLetterWriter: Sendable {
       FileDescriptorIO.writeAll(fd, buf) == buf.count && fsync(fd) == 0
     }
     if !ok { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
-  }
-}
-
-/// Line access to a batch payload (one JSON event per line, each ending in a newline).
-enum NDJSON {
-  /// Calls `body` with each line, without its newline.
-  static func forEachLine(_ payload: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
-    var start = 0
-    while start < payload.count {
-      let end = payload[start...].firstIndex(of: 0x0A) ?? payload.count
-      if end > start { body(payload[start..<end]) }
-      start = end + 1
-    }
-  }
-
-  /// The byte ranges of the lines, newline included.
-  static func lineRanges(_ payload: [UInt8]) -> [Range<Int>] {
-    var out: [Range<Int>] = []
-    var start = 0
-    while start < payload.count {
-      let end = payload[start...].firstIndex(of: 0x0A) ?? payload.count
-      if end > start { out.append(start..<min(end + 1, payload.count)) }
-      start = end + 1
-    }
-    return out
   }
 }

@@ -180,9 +180,8 @@ final class SinkRunner: Sendable {
   ) -> (
     retry: (payload: [UInt8], events: Int)?, deadLetters: DeadLetterWriter.Entries, accepted: (events: Int, bytes: Int)
   ) {
-    let lines = NDJSON.lineRanges(payload)
-    var retry: [UInt8] = []
-    var retryEvents = 0
+    let lines = NDJSONLines.ranges(in: payload)
+    var retryEvents: [Int] = []
     var entries = DeadLetterWriter.Entries()
     var accepted = (events: 0, bytes: 0)
     for (k, range) in lines.enumerated() {
@@ -190,23 +189,24 @@ final class SinkRunner: Sendable {
       let r = k < results.count ? results[k] : .init(status: 503, reason: "no result for this event")
       if (200..<300).contains(r.status) || r.status == 409 {
         accepted.events += 1
-        accepted.bytes += range.count
+        accepted.bytes += range.count + 1
       } else if config.retry.isRetryable(r.status) {
-        retry.append(contentsOf: payload[range])
-        retryEvents += 1
+        retryEvents.append(k)
       } else {
-        let line = payload[range].last == 0x0A ? payload[range].dropLast() : payload[range]
-        entries.add(sink: config.name, event: line, status: r.status, reason: r.reason, response: "")
+        entries.add(sink: config.name, event: payload[range], status: r.status, reason: r.reason, response: "")
       }
     }
-    return (retryEvents > 0 ? (retry, retryEvents) : nil, entries, accepted)
+    let retry = NDJSONLines.subset(payload, events: retryEvents)
+    return (retryEvents.isEmpty ? nil : (retry, retryEvents.count), entries, accepted)
   }
 
   /// Splits an NDJSON payload at the event nearest its middle.
   static func halves(_ payload: [UInt8]) -> ((payload: [UInt8], events: Int), (payload: [UInt8], events: Int)) {
-    let lines = NDJSON.lineRanges(payload)
+    let lines = NDJSONLines.ranges(in: payload)
     let mid = lines.count / 2
-    let cut = lines[mid].lowerBound
-    return ((Array(payload[..<cut]), mid), (Array(payload[cut...]), lines.count - mid))
+    return (
+      (NDJSONLines.subset(payload, events: 0..<mid), mid),
+      (NDJSONLines.subset(payload, events: mid..<lines.count), lines.count - mid)
+    )
   }
 }
