@@ -241,54 +241,69 @@ struct DeliveryGuaranteeTests {
     print("disk buffer \(policy): \(Int(dropped)) dropped and counted, \(seqs.count) delivered")
   }
 
-  @Test func killedAgainAndAgainWithTheDiskBufferLosesNothing() async throws {
+  /// SIGKILL four times at random moments while lines keep coming and the sink fails one
+  /// request in ten, then a clean stop: no sequence number is missing. With the disk buffer,
+  /// a torn record is also planted at the end of its newest segment once.
+  @Test(arguments: ["memory", "disk"])
+  func killedAgainAndAgainUnderLoadLosesNothing(_ buffer: String) async throws {
     let dir = try TempDirectory()
     let total = 30_000
     let receiver = try FlakyReceiver.start { _, _ in
       Int.random(in: 0..<10) == 0 ? .respond(status: 503) : .respond(status: 200)
     }
     defer { receiver.stop() }
-    let config = try Self.config(dir, url: receiver.url, sink: "concurrency: 2\nbuffer: {type: disk}")
+    let config = try Self.config(dir, url: receiver.url, sink: "concurrency: 2\nbuffer: {type: \(buffer)}")
     // Checkpoints every 100ms: what a restart reads again (and sends twice) is what was read
     // since the last save; the rounds here are shorter than the default 1s.
     try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
       of: "shutdown_grace: 5s", with: "shutdown_grace: 5s\ncheckpoint_interval: 100ms"
     ).write(to: config, atomically: true, encoding: .utf8)
-    var written = 0
+    // A writer appends 10,000 lines a second through every round, restarts included.
+    let writer = Task {
+      var n = 0
+      while n < total {
+        try Self.write(n..<n + 100, to: dir)
+        n += 100
+        try await Task.sleep(for: .milliseconds(10))
+      }
+    }
     var tornTails = 0.0
+    var kills = 0
     for round in 0..<5 {
       let agent = try AgentProcess(config: config)
       let admin = try #require(await agent.adminPort())
-      tornTails += try await EndToEndTests.metric("sluice_buffer_torn_tails_total", port: admin) ?? 0
-      // Write in slices while the agent runs, then kill it at a random moment.
-      let slices = Int.random(in: 2...6)
-      for _ in 0..<slices where written < total {
-        let n = min(1000, total - written)
-        try Self.write(written..<written + n, to: dir)
-        written += n
-        try await Task.sleep(for: .milliseconds(Int.random(in: 20...200)))
+      if buffer == "disk" && round == 2 {
+        // The run after the planted torn record: recovery cuts it off and counts it.
+        tornTails = try await Self.waitForMetric("sluice_buffer_torn_tails_total", port: admin, timeout: .seconds(20)) {
+          $0 >= 1
+        }
       }
       if round < 4 {
+        // Killed at a random moment while lines keep coming.
+        try await Task.sleep(for: .milliseconds(Int.random(in: 150...700)))
         _ = await agent.kill9()
+        kills += 1
         // Simulate a torn last write once: half a record header at the end of the newest segment.
-        if round == 1, let seg = try Self.newestSegment(dir) {
+        if buffer == "disk" && round == 1, let seg = try Self.newestSegment(dir) {
           let fd = open(seg, O_WRONLY | O_APPEND)
           _ = [UInt8](repeating: 0x5A, count: 7).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, 7) }
           close(fd)
         }
       } else {
-        if written < total { try Self.write(written..<total, to: dir) }
-        written = total
+        try await writer.value
         let tally = Tally()
         #expect(await receiver.waitUntil(timeout: .seconds(120)) { tally.distinct($0) == total })
         #expect(await agent.terminate() == 0)
       }
     }
+    #expect(kills == 4)
     let seqs = try Self.seqs(receiver.accepted)
     let missing = Set(0..<total).subtracting(seqs)
     #expect(missing.isEmpty, "missing \(missing.count), e.g. \(missing.sorted().prefix(5))")
-    #expect(tornTails >= 1, "the torn tail was found and counted")
-    print("4 SIGKILLs with a disk buffer: \(total) events, \(seqs.count - Set(seqs).count) duplicates, 0 missing")
+    if buffer == "disk" { #expect(tornTails >= 1, "the torn tail was found and counted") }
+    print(
+      "4 SIGKILLs under load, \(buffer) buffer: \(total) events, \(seqs.count - Set(seqs).count) duplicates, "
+        + "\(missing.count) missing")
   }
 
   static func newestSegment(_ dir: TempDirectory) throws -> String? {

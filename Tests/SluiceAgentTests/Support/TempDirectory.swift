@@ -1,7 +1,7 @@
 import Foundation
 
 /// A fresh directory under the system temp dir, removed when the test is done with it.
-final class TempDirectory {
+final class TempDirectory: Sendable {
   let url: URL
   var path: String { url.path }
 
