@@ -30,6 +30,7 @@ struct TLSSinkTests {
         openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
         openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=sluice-agent
         openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj /CN=not-trusted
         """)
     }
 
@@ -123,6 +124,45 @@ struct TLSSinkTests {
     let (_, errors, _) = try await Self.ship(to: receiver, tls: "{ca_file: \(certs.ca)}", expectDelivery: false)
     #expect(errors >= 3, "without a client certificate the server refuses the handshake")
     #expect(receiver.lines.count == 3)
+  }
+
+  /// A client certificate renewed in place (as cert-manager does) is used without a restart:
+  /// the agent starts with one the server does not trust, the files are replaced by a trusted
+  /// pair, and the next connections carry it.
+  @Test func aRenewedClientCertificateIsPickedUpWithoutARestart() async throws {
+    let certs = try Certificates()
+    let receiver = try await TestReceiver.start(tls: try certs.server(requireClientCertificate: true))
+    defer { receiver.stop() }
+    let dir = try TempDirectory()
+    let cert = dir.file("tls.crt").path
+    let key = dir.file("tls.key").path
+    try FileManager.default.copyItem(atPath: certs.dir.file("rogue.pem").path, toPath: cert)
+    try FileManager.default.copyItem(atPath: certs.dir.file("rogue.key").path, toPath: key)
+    try dir.append("{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n", to: "logs/app.log")
+    try """
+    data_dir: \(dir.path)/data
+    sources: [{name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning, poll_interval: 20ms}]
+    sinks:
+      - {name: out, type: http, url: "\(receiver.url)", batch: {max_age: 20ms}, timeout: 1s, retry: {initial_backoff: 20ms, max_backoff: 100ms}, tls: {ca_file: \(certs.ca), cert_file: \(cert), key_file: \(key)}}
+    admin: {address: "127.0.0.1:0"}
+    shutdown_grace: 1s
+    """.write(to: dir.file("agent.yaml"), atomically: true, encoding: .utf8)
+    let agent = try AgentProcess(config: dir.file("agent.yaml"))
+    let port = try #require(await agent.adminPort())
+    let refused = try await DeliveryGuaranteeTests.waitForMetric(
+      "sluice_sink_send_errors_total", port: port, timeout: .seconds(30)
+    ) { $0 >= 2 }
+    #expect(refused >= 2, "the untrusted certificate is refused")
+    #expect(receiver.lines.isEmpty)
+    // Renewed the way a Secret volume is updated: new files renamed into place.
+    for (from, to) in [(certs.clientCert, cert), (certs.clientKey, key)] {
+      let tmp = to + ".new"
+      try FileManager.default.copyItem(atPath: from, toPath: tmp)
+      #expect(rename(tmp, to) == 0)
+    }
+    #expect(await receiver.waitForEvents(3, timeout: .seconds(30)))
+    _ = await agent.terminate()
+    #expect(agent.logLines.contains { $0.contains("TLS files changed; new connections use them") })
   }
 
   @Test func tlsSettingsAreChecked() {

@@ -3,13 +3,13 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOSSL
 
-/// POSTs batch bodies with async-http-client: one client per sink, keep-alive pooled
-/// connections (as many as the sink's `concurrency`), connect and request time limits, and
-/// the sink's TLS settings.
+/// POSTs batch bodies with async-http-client: one client per sink (``HTTPClientSource``),
+/// keep-alive pooled connections (as many as the sink's `concurrency`), connect and request
+/// time limits, and the sink's TLS settings.
 struct HTTPTransport: SinkTransport {
-  let client: HTTPClient
+  /// The client, rebuilt when the TLS files change.
+  let clients: HTTPClientSource
   let url: String
   let headers: HTTPHeaders
   let timeout: Duration
@@ -32,52 +32,7 @@ struct HTTPTransport: SinkTransport {
     self.timeout = config.timeout.duration
     self.retry = config.retry
     self.perEventResults = config.encoding == .elasticsearch
-    let tls = try Self.tlsConfiguration(config.tls, sink: config.name, logger: logger)
-    self.client = HTTPClient(
-      eventLoopGroupProvider: .singleton,
-      configuration: .init(
-        tlsConfiguration: tls, redirectConfiguration: .disallow,
-        timeout: .init(connect: .nanoseconds(config.connectTimeout.nanoseconds)),
-        connectionPool: .init(
-          idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, config.concurrency))))
-  }
-
-  /// Verification on, against the system trust store plus `ca_file`; a client certificate
-  /// for mutual TLS; verification off only when `insecure_skip_verify` says so, loudly.
-  static func tlsConfiguration(_ settings: TLSConfig?, sink: String, logger: Logger) throws -> TLSConfiguration {
-    var tls = TLSConfiguration.makeClientConfiguration()
-    guard let settings else { return tls }
-    if let ca = settings.caFile {
-      do {
-        tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(ca))]
-      } catch {
-        throw ConfigError(path: "tls.ca_file", message: "cannot read certificates from \(ca): \(error)")
-      }
-    }
-    switch (settings.certFile, settings.keyFile) {
-    case (let cert?, let key?):
-      do {
-        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-      } catch {
-        throw ConfigError(path: "tls.cert_file", message: "cannot read certificates from \(cert): \(error)")
-      }
-      do {
-        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-      } catch {
-        throw ConfigError(path: "tls.key_file", message: "cannot read a private key from \(key): \(error)")
-      }
-    case (nil, nil):
-      break
-    default:
-      throw ConfigError(path: "tls", message: "cert_file and key_file go together")
-    }
-    if settings.insecureSkipVerify {
-      tls.certificateVerification = .none
-      logger.warning(
-        "TLS certificate verification is OFF for this sink (tls.insecure_skip_verify); anyone on the path can read and alter what is sent",
-        metadata: ["sink": "\(sink)"])
-    }
-    return tls
+    self.clients = try HTTPClientSource(config: config, logger: logger)
   }
 
   func send(body: [UInt8]) async -> DeliveryOutcome {
@@ -87,7 +42,8 @@ struct HTTPTransport: SinkTransport {
     if let credentials { request.headers.replaceOrAdd(name: "Authorization", value: credentials.authorization) }
     request.body = .bytes(ByteBuffer(bytes: body))
     do {
-      let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+      let response = try await clients.client().execute(
+        request, timeout: .nanoseconds(timeout.nanosecondsClamped))
       let status = Int(response.status.code)
       let wantsAll = perEventResults && (200..<300).contains(status)
       // Read the body (a bounded part of it, unless it carries per-event results) so the
@@ -127,7 +83,7 @@ struct HTTPTransport: SinkTransport {
   }
 
   func shutdown() async {
-    try? await client.shutdown()
+    await clients.shutdown()
   }
 }
 
