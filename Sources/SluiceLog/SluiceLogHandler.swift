@@ -427,15 +427,17 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     static func otelSeverity(_ level: Logger.Level) -> Int {
-      switch level {
-      case .trace: 1
-      case .debug: 5
-      case .info: 9
-      case .notice: 10
-      case .warning: 13
-      case .error: 17
-      case .critical: 21
-      }
+      let same: LogLevel =
+        switch level {
+        case .trace: .trace
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        case .critical: .critical
+        }
+      return same.otelSeverityNumber
     }
   }
 

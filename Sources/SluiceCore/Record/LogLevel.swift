@@ -49,6 +49,20 @@ public enum LogLevel: UInt8, Sendable, Comparable, CaseIterable, CustomStringCon
   }
 
   /// Maps an OpenTelemetry severity number (1–24) onto a level.
+  /// The OpenTelemetry severity number of the level: the first of its range (trace 1,
+  /// debug 5, info 9, notice 10, warning 13, error 17, critical 21).
+  public var otelSeverityNumber: Int {
+    switch self {
+    case .trace: 1
+    case .debug: 5
+    case .info: 9
+    case .notice: 10
+    case .warning: 13
+    case .error: 17
+    case .critical: 21
+    }
+  }
+
   public static func fromOTelSeverity(_ number: Int) -> LogLevel? {
     switch number {
     case 1...4: .trace

@@ -247,19 +247,6 @@ struct OTLPEncoder: BatchEncoder, Sendable {
     out.append(UInt8(ascii: "}"))
   }
 
-  /// OpenTelemetry's severity number for the first of each level's range.
-  static func severityNumber(_ level: LogLevel) -> Int {
-    switch level {
-    case .trace: 1
-    case .debug: 5
-    case .info: 9
-    case .notice: 10
-    case .warning: 13
-    case .error: 17
-    case .critical: 21
-    }
-  }
-
   /// Writes `,"severityNumber":N` and `,"severityText":"…"` as far as the event tells them.
   private static func writeSeverity(
     tape: [JSONToken], event: UnsafeRawBufferPointer, scratch: inout Scratch, into out: inout [UInt8]
@@ -281,13 +268,13 @@ struct OTLPEncoder: BatchEncoder, Sendable {
           level = LogLevel.parse(raw)
         }
         if let level {
-          number = severityNumber(level)
+          number = level.otelSeverityNumber
           textAt = v
           scratch.consumed.append(v)
           break
         }
       } else if t.kind == .number, let n = smallInteger(t, event), let level = LogLevel.fromNumericLevel(n) {
-        number = severityNumber(level)
+        number = level.otelSeverityNumber
         canonical = level
         scratch.consumed.append(v)
         break
