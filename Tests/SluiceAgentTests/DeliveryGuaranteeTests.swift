@@ -71,6 +71,14 @@ struct DeliveryGuaranteeTests {
     }
   }
 
+  /// A loopback port with nothing listening (a sink that is down: connection refused), which
+  /// a receiver can later start on.
+  static func closedPort() throws -> Int {
+    let probe = try FlakyReceiver.start { _, _ in .respond(status: 200) }
+    defer { probe.stop() }
+    return probe.port
+  }
+
   static func rssKiB(_ pid: Int32) -> Int? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
     let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
@@ -150,10 +158,7 @@ struct DeliveryGuaranteeTests {
   func sinkDownThenBackKeepsRSSFlatAndDeliversAll(_ buffer: String) async throws {
     let dir = try TempDirectory()
     let total = 300_000
-    // Reserve a port, then leave it closed.
-    let probe = try FlakyReceiver.start { _, _ in .respond(status: 200) }
-    let port = probe.port
-    probe.stop()
+    let port = try Self.closedPort()
     let settings =
       buffer == "memory" ? "buffer: {type: memory, max_events: 2000, max_bytes: 1MiB}" : "buffer: {type: disk}"
     let config = try Self.config(
@@ -201,9 +206,7 @@ struct DeliveryGuaranteeTests {
   func aFullDiskBufferDropsByItsPolicyAndCountsExactlyWhatIsMissing(_ policy: String) async throws {
     let dir = try TempDirectory()
     let total = 40_000
-    let probe = try FlakyReceiver.start { _, _ in .respond(status: 200) }
-    let port = probe.port
-    probe.stop()
+    let port = try Self.closedPort()
     let config = try Self.config(
       dir, url: "http://127.0.0.1:\(port)/ingest",
       sink: "buffer: {type: disk, max_bytes: 512KiB, segment_bytes: 64KiB, policy: \(policy)}",

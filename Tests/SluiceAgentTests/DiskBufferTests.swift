@@ -4,34 +4,23 @@ import Testing
 @testable import SluiceAgent
 
 /// A fresh directory for one disk-buffer test, removed when the test is done with it.
-private final class BufferDirectory {
-  let url: URL
+private typealias BufferDirectory = TempDirectory
 
-  init(_ name: String = #function) throws {
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    url = FileManager.default.temporaryDirectory
-      .appendingPathComponent("sluice-buffer-\(safe)-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-
+extension TempDirectory {
   /// The segment files, oldest first.
-  var segments: [URL] {
+  fileprivate var segments: [URL] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
     return names.filter { $0.hasSuffix(".seg") && $0.count == 24 }.sorted().map(file)
   }
 
   /// A copy of this directory's files in a new directory.
-  func copy(_ name: String = #function) throws -> BufferDirectory {
-    let other = try BufferDirectory(name)
+  fileprivate func copy(_ name: String = #function) throws -> TempDirectory {
+    let other = try TempDirectory(name)
     for item in try FileManager.default.contentsOfDirectory(atPath: url.path) {
       try FileManager.default.copyItem(at: file(item), to: other.file(item))
     }
     return other
   }
-
-  deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// Record `n`'s payload: `n` as 8 little-endian bytes, then `size` bytes derived from it.

@@ -137,13 +137,13 @@ public struct PrettyPrinter: Sendable {
       if t.kind == .string {
         if let l = parseLevel(t, line) { return (i, l) }
         if unknown == nil { unknown = i }
-      } else if t.kind == .number, let n = Self.smallInteger(t, line), let l = LogLevel.fromNumericLevel(n) {
+      } else if t.kind == .number, let n = Event.integer(line, t), let l = LogLevel.fromNumericLevel(n) {
         return (i, l)
       }
     }
     for key in SchemaKeys.severityNumber {
       guard let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: line), tape[i].kind == .number,
-        let n = Self.smallInteger(tape[i], line), let l = LogLevel.fromOTelSeverity(n)
+        let n = Event.integer(line, tape[i]), let l = LogLevel.fromOTelSeverity(n)
       else { continue }
       return (i, l)
     }
@@ -156,17 +156,6 @@ public struct PrettyPrinter: Sendable {
     scratch.removeAll(keepingCapacity: true)
     JSONTape.unescape(raw, into: &scratch)
     return scratch.withUnsafeBytes { LogLevel.parse($0) }
-  }
-
-  /// A non-negative integer literal of at most six digits.
-  private static func smallInteger(_ t: JSONToken, _ line: UnsafeRawBufferPointer) -> Int? {
-    guard !t.isFloat, t.end > t.start, t.end - t.start <= 6 else { return nil }
-    var v = 0
-    for c in line[t.range] {
-      guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { return nil }
-      v = v * 10 + Int(c - UInt8(ascii: "0"))
-    }
-    return v
   }
 
   private func isEmptyString(_ index: Int) -> Bool {
