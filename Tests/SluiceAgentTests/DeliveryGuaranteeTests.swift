@@ -362,6 +362,7 @@ struct DeliveryGuaranteeTests {
       })
     #expect(delivered.union(rejected) == Set(0..<200), "each event delivered or dead-lettered")
     #expect(delivered.isDisjoint(with: rejected))
+    #expect(receiver.connections < receiver.attempts, "keep-alive: connections are reused")
     let size = try FileManager.default.attributesOfItem(atPath: dir.file("logs/app.log").path)[.size] as! Int
     let checkpoints = try JSONValue.parse(Array(Data(contentsOf: dir.file("data/checkpoints.json"))))
     #expect(checkpoints["files"]?.arrayFirst?["offset"] == .int(Int64(size)), "the source moved on")
@@ -403,15 +404,22 @@ struct DeliveryGuaranteeTests {
     }
     defer { receiver.stop() }
     let config = try Self.config(
-      dir, url: receiver.url, sink: "encoding: elasticsearch\nelasticsearch: {index: logs}",
+      dir, url: receiver.url,
+      sink: "encoding: elasticsearch\nelasticsearch: {index: logs}\nheaders: {X-Scope-OrgID: tenant-a}",
       batch: "{max_events: 20, max_age: 50ms}")
     try Self.write(0..<20, to: dir)
     let agent = try AgentProcess(config: config)
     let admin = try #require(await agent.adminPort())
     _ = try await Self.waitForMetric("sluice_events_dead_lettered_total", port: admin) { $0 >= 1 }
     let sent = try await Self.waitForMetric("sluice_sink_events_total", port: admin) { $0 >= 19 }
+    // Batch sizes are visible: two requests took 18 and then 1 event.
+    let batchEvents = try await EndToEndTests.metric("sluice_sink_batch_events_sum", port: admin)
+    let batchCount = try await EndToEndTests.metric("sluice_sink_batch_events_count", port: admin)
     #expect(await agent.terminate() == 0)
     #expect(sent == 19)
+    #expect(batchEvents == 19 && batchCount == 2)
+    #expect(receiver.accepted.allSatisfy { $0.header("X-Scope-OrgID") == "tenant-a" }, "configured headers are sent")
+    #expect(receiver.accepted.allSatisfy { $0.header("Content-Type") == "application/x-ndjson" })
     // The retry carried only event 5.
     let bodies = try receiver.accepted.map { String(decoding: try Gunzip.decompress($0.body), as: UTF8.self) }
     #expect(bodies.count == 2)

@@ -3,8 +3,9 @@ import Synchronization
 /// Moves checkpoints forward only over events every sink has acknowledged.
 ///
 /// The pipeline numbers chunks in the order it processes them and registers each one's
-/// file position. Each sink delivers its batches in order and reports the highest chunk
-/// its delivered batches complete. A chunk is acknowledged when every sink has passed it;
+/// file position. Each sink's queue reports the highest chunk it is done with (delivered,
+/// dead-lettered or dropped, in push order; or, with a disk buffer, durably appended). A
+/// chunk is acknowledged when every sink has passed it;
 /// then, and only then, its file position reaches the ``CheckpointStore``.
 public final class AckTracker: Sendable {
   struct Position {
