@@ -51,6 +51,39 @@ func makeLines(_ count: Int) -> [[UInt8]] {
   return out
 }
 
+/// Messier lines, as a platform team's logs carry them: URLs with query strings, percent-
+/// encoded and JSON-escaped addresses, DSNs, cookie headers, JSON inside string values,
+/// nested objects and arrays, camelCase secret keys; about a third carry some PII.
+func makeMessyLines(_ count: Int) -> [[UInt8]] {
+  var rng = Rng(s: 7)
+  let plain = [
+    #""msg":"GET /api/v1/search?q=winter%20boots&page=NUM&sort=price%3Aasc 200","#,
+    #""msg":"upstream response","body":"{\"status\":\"ok\",\"items\":[NUM,17,23],\"next\":null}","#,
+    #""msg":"connected to postgres://db.internal:5432/orders","pool":{"size":NUM,"idle":3},"#,
+    #""msg":"cache refreshed","keys":["product:NUM","price:eu","stock:warehouse-7"],"#,
+    #""msg":"request headers","headers":{"user-agent":"curl/8.5.0","accept":"*/*","x-forwarded-for":"10.0.NUM.7"},"#,
+    #""msg":"job finished in NUMms","job":{"name":"reindex","shards":[1,2,3],"ok":true},"#,
+  ]
+  let pii = [
+    #""msg":"GET /signup?email=jane.doe%40example.com&plan=pro&ref=NUM 302","#,
+    #""msg":"webhook","payload":"{\"event\":\"signup\",\"user\":{\"email\":\"bob\\u0040example.org\",\"id\":NUM}}","#,
+    #""msg":"connecting","dsn":"postgres://app:S3cr3tNUM@db.internal:5432/orders?sslmode=require","#,
+    #""msg":"GET /cart Cookie: sid=9f8a7b6c5dNUM; theme=dark; _ga=GA1.2.3.4 200 34ms","#,
+    #""msg":"oauth callback","config":{"oauth":{"clientSecret":"xK9mQ2vLNUMpR7tY4w","clientId":"web"}},"#,
+    #""msg":"contact update","user":{"phones":["0044 20 7946 NUM","+1 (415) 555-2671 ext. 12"]},"#,
+  ]
+  var out: [[UInt8]] = []
+  for i in 0..<count {
+    let pick = rng.below(3) == 0 ? pii[rng.below(pii.count)] : plain[rng.below(plain.count)]
+    let body = pick.replacingOccurrences(of: "NUM", with: String(1000 + rng.below(9000)))
+    let line =
+      #"{"timestamp":"2026-11-23T17:05:\#(10 + i % 50).\#(100000 + rng.below(899_999))Z","level":"info","#
+      + body + #""service":"checkout","request_id":"\#(rng.hex(16))","trace_id":"\#(rng.hex(32))"}"#
+    out.append(Array(line.utf8))
+  }
+  return out
+}
+
 func now() -> Double {
   var t = timespec()
   clock_gettime(CLOCK_MONOTONIC, &t)
@@ -156,6 +189,14 @@ let redactOnly = 1 / (1 / fast.mbps - 1 / parse.mbps)
 print(String(format: "  redaction alone (parse time removed):   %8.1f MB/s", redactOnly))
 let custom = measure(lines, runRedactor(withPattern))
 print(String(format: "  + one user regex (POSIX, CUST-[0-9]{8}): %7.1f MB/s", custom.mbps))
+let messy = makeMessyLines(count)
+let messyParse = measure(messy, parseOnly)
+let messyFast = measure(messy, runRedactor(defaultPolicy))
+print(
+  String(
+    format: "  messy lines (%d bytes avg, 1/3 with PII): parse %.1f MB/s, parse + redact %.1f MB/s (%d redactions),"
+      + " redaction alone %.1f MB/s", messy.reduce(0) { $0 + $1.count } / messy.count, messyParse.mbps,
+    messyFast.mbps, messyFast.hits, 1 / (1 / messyFast.mbps - 1 / messyParse.mbps)))
 let slowLines = Array(lines.prefix(max(1000, count / 20)))
 let slow = measure(slowLines, rounds: 2, naive)
 print(String(format: "  naive, one NSRegularExpression per detector: %5.1f MB/s", slow.mbps))

@@ -82,6 +82,10 @@ public struct ByteClasses: OptionSet, Sendable, Hashable {
   public static let nonASCII = ByteClasses(rawValue: 1 << 14)
   /// Any other ASCII byte.
   public static let other = ByteClasses(rawValue: 1 << 15)
+  /// `%`: a text with one may hold URL escapes (`%40`), which the ``Redactor`` decodes.
+  public static let percent = ByteClasses(rawValue: 1 << 16)
+  /// `\`: a text with one may hold JSON escapes (`\u0040`, `\"`), likewise decoded.
+  public static let backslash = ByteClasses(rawValue: 1 << 17)
 
   /// The class of every byte value.
   @usableFromInline
@@ -101,6 +105,8 @@ public struct ByteClasses: OptionSet, Sendable, Hashable {
     case UInt8(ascii: "\""): return quote.rawValue
     case UInt8(ascii: "("), UInt8(ascii: ")"): return parenthesis.rawValue
     case UInt8(ascii: "_"): return underscore.rawValue
+    case UInt8(ascii: "%"): return percent.rawValue
+    case UInt8(ascii: "\\"): return backslash.rawValue
     case 0x80...0xFF: return nonASCII.rawValue
     default: return other.rawValue
     }

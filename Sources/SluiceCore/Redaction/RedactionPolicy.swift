@@ -129,6 +129,16 @@ public struct RedactionPolicy: Sendable {
     self.hasher = hasher
   }
 
+  /// What the agent's `redact` step does with no options: every default detector
+  /// (``BuiltinDetectors/defaultNames``) and the deny-list (``SecretKeys/defaultNames``,
+  /// rule `field`) mask, and ``defaultAllowedFields`` are skipped.
+  public static var `default`: RedactionPolicy {
+    RedactionPolicy(
+      detectors: BuiltinDetectors.defaultNames.compactMap(BuiltinDetectors.make).map { DetectorRule($0) },
+      deniedFields: [FieldRule(name: "field", fields: SecretKeys.defaultNames.map(FieldPattern.init))],
+      allowedFields: defaultAllowedFields.map(FieldPattern.init))
+  }
+
   /// Fields that carry ids meant for correlation, and timestamps: never scanned by default.
   /// Plain names only, so that no path has to be tracked (ECS's nested `trace.id` is scanned;
   /// add the path pattern to skip it).

@@ -56,6 +56,7 @@ public struct Redactor: Sendable {
   private var path: [UInt8] = []
   private var keyScratch: [UInt8] = []
   private var plain: [UInt8] = []
+  private var escapes = DecodedText()
 
   /// Verdicts by key (or, when paths matter, by path), since the same keys come on every
   /// line: a direct-mapped table; an entry holds its key's bytes, so a hash collision can
@@ -298,13 +299,37 @@ public struct Redactor: Sendable {
   }
 
   /// Runs the detectors that can match `text` (by its byte classes and length), then drops
-  /// matches inside existing markers and resolves overlaps.
+  /// matches inside existing markers and resolves overlaps. A text with URL or JSON escapes
+  /// is decoded first (``DecodedText``) and the matches are mapped back onto it.
   /// - Parameter inField: `text` is a field's value (`path` is its path); false for an
   ///   unparsed line, on which detectors limited to fields do not run.
   private mutating func detectAll(in text: UnsafeRawBufferPointer, inField: Bool) {
     let n = text.count
     if n < minimumLength { return }
     let (classes, digits) = ByteClasses.scan(text)
+    if DecodedText.mayHaveEscapes(classes) {
+      var view = DecodedText()
+      swap(&view, &escapes)  // use the scratch buffers without copying them
+      defer { swap(&view, &escapes) }
+      if view.decode(text) {
+        // Detect on the decoded text, then map the matches back onto the escapes they came from.
+        view.bytes.withUnsafeBytes { plain in detectDecoded(in: plain, inField: inField) }
+        for k in matches.indices { matches[k].range = view.originalRange(matches[k].range) }
+        return
+      }
+    }
+    detect(in: text, classes: classes, digits: digits, inField: inField)
+  }
+
+  /// ``detectAll(in:inField:)`` on a text with no escapes left to decode.
+  private mutating func detectDecoded(in text: UnsafeRawBufferPointer, inField: Bool) {
+    if text.count < minimumLength { return }
+    let (classes, digits) = ByteClasses.scan(text)
+    detect(in: text, classes: classes, digits: digits, inField: inField)
+  }
+
+  private mutating func detect(in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool) {
+    let n = text.count
     for rule in 0..<detectorList.count
     where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && classes.isSuperset(of: requires[rule])
       && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
@@ -445,6 +470,15 @@ public struct Redactor: Sendable {
     rule: Int, kept: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, into out: inout [UInt8]
   ) {
     let action = actions[rule]
+    // A match on decoded text spans its escapes: hash and keep what they encode, so that
+    // `jane%40example.com` and `jane@example.com` get the same digest.
+    if let kept, action == .hash || action == .partial, DecodedText.mayHaveEscapes(ByteClasses.of(kept)) {
+      var view = DecodedText()
+      if view.decode(kept) {
+        view.bytes.withUnsafeBytes { writeMarker(rule: rule, kept: $0, value: value, into: &out) }
+        return
+      }
+    }
     if action == .hash, let hasher = policy.hasher, let subject = kept ?? value {
       out.append(contentsOf: "[HASH:".utf8)
       out.append(contentsOf: ruleNames[rule].utf8)

@@ -1,13 +1,20 @@
-/// Field names whose values must never be written: matched case-insensitively, with `-`, `.`
-/// and `_` treated alike, as a whole name or as a `_`-separated part of one. So `password`
-/// catches `Password`, `db_password` and `password-hash`; only whole parts match, so
+/// Field names whose values must never be written: matched case-insensitively as a whole
+/// name or as a run of whole parts of one, after normalising the naming style — `-` and `.`
+/// count as `_`, and a camel-case boundary starts a part (`accessToken` is `access_token`,
+/// `APIKey` is `api_key`, `X-Api-Key` is `x_api_key`). So `password` catches `Password`,
+/// `db_password`, `dbPassword`, `DB_PASSWORD` and `password-hash`; only whole parts match, so
 /// `passwords_count` and `tokens_used` are left alone.
 public struct SecretKeys: Sendable {
-  /// The default deny-list.
+  /// The default deny-list. With the normalisation above it covers `accessToken`,
+  /// `ACCESS_TOKEN`, `access-token`, `clientSecret`, `client.secret`, `X-Api-Key`,
+  /// `privateKey`, `sessionId`, `session_token`, `webhook_secret`, `adminPassword`, … — the
+  /// list in docs/redaction.md.
   public static let defaultNames = [
-    "password", "passwd", "pwd", "secret", "token", "access_token", "refresh_token", "authorization",
-    "cookie", "set_cookie", "api_key", "apikey", "private_key", "client_secret", "ssn", "card_number",
-    "credit_card", "cvv",
+    "password", "passwd", "pwd", "passphrase", "secret", "token", "access_token", "refresh_token",
+    "authorization", "cookie", "set_cookie", "api_key", "apikey", "private_key", "client_secret", "session_id",
+    "ssn", "card_number", "credit_card", "cvv",
+    // Spelled as one lower-case word, with no boundary to split on.
+    "accesstoken", "refreshtoken", "authtoken", "sessiontoken", "clientsecret", "privatekey", "sessionid",
   ]
 
   /// Normalised names (lower-case ASCII, separators as `_`) by their FNV-1a hash.
@@ -69,6 +76,44 @@ public struct SecretKeys: Sendable {
 
   /// Whether `key` (UTF-8) names a secret: some run of its whole parts equals a name.
   public func matches(_ key: UnsafeRawBufferPointer) -> Bool {
+    guard Self.hasCamelBoundary(key) else { return matchesParts(key) }
+    // Split camel case into `_` parts on the stack (at most one separator per byte).
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: key.count * 2) { buffer in
+      var count = 0
+      for i in 0..<key.count {
+        if Self.isCamelBoundary(key, i) {
+          buffer[count] = UInt8(ascii: "_")
+          count += 1
+        }
+        buffer[count] = key[i]
+        count += 1
+      }
+      return matchesParts(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]))
+    }
+  }
+
+  @inline(__always)
+  static func isUpper(_ c: UInt8) -> Bool { c &- UInt8(ascii: "A") < 26 }
+  @inline(__always)
+  static func isLowerOrDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "a") < 26 || c &- UInt8(ascii: "0") < 10 }
+
+  /// Whether a new part starts at `i`: an upper-case letter after a lower-case letter or a
+  /// digit (`accessToken`), or the last capital of a run before a lower-case letter (`APIKey`).
+  @inline(__always)
+  static func isCamelBoundary(_ key: UnsafeRawBufferPointer, _ i: Int) -> Bool {
+    guard i > 0, isUpper(key[i]) else { return false }
+    let before = key[i - 1]
+    if isLowerOrDigit(before) { return true }
+    return isUpper(before) && i + 1 < key.count && key[i + 1] &- UInt8(ascii: "a") < 26
+  }
+
+  static func hasCamelBoundary(_ key: UnsafeRawBufferPointer) -> Bool {
+    for i in 1..<max(1, key.count) where isCamelBoundary(key, i) { return true }
+    return false
+  }
+
+  /// ``matches(_:)`` on a key with no camel-case boundaries left.
+  private func matchesParts(_ key: UnsafeRawBufferPointer) -> Bool {
     let n = key.count
     var start = 0
     while start < n {
