@@ -1,11 +1,15 @@
 /// Detects telephone numbers written the way people write them.
 ///
 /// Matched (a "group" is a run of digits; groups are separated by one space, `-`, `.`, or a
-/// pair of parentheses around one group):
+/// pair of parentheses around one group; separators may be mixed in international numbers):
 /// - E.164 with `+` (or URL-encoded `%2B`), 10–15 digits, the first not `0`: `+14155552671`,
 ///   or grouped with a country-code group of 1–3 digits: `+1 (415) 555-2671`,
-///   `+44 20 7946 0958`, `+49-30-901820`, `+49 (0)30 901820`, `+33 1 23 45 67 89`. (The few
+///   `+44 20 7946 0958`, `+49-30-901820`, `+49 (0)30 901820`, `+33 1 23 45 67 89`,
+///   `+44.20.7946.0958`, `+49 30-901820`, `+1 415.555.2671`, `+33 (0)1 23 45 67 89`. (The few
 ///   territories whose numbers have fewer than 10 digits in all are not matched.)
+/// - `00` and an assigned ITU-T country code (``isCountryCode``), 10–15 digits after the `00`:
+///   grouped as with `+`, the code alone in the first group (`0044 20 7946 0958`, `0049-30-901820`,
+///   `0044 (0)20 7946 0958`), or one run starting with a country code (`00441632960961`).
 /// - NANP: `(415) 555-2671`, `(415)555-2671`, `415-555-2671`, `415.555.2671`,
 ///   `1-800-555-0199`, `1 (800) 555-0199` — area code and exchange starting with 2–9; a
 ///   bare `415 555 2671` (spaces only) needs a keyword (below).
@@ -19,16 +23,22 @@
 ///   24 bytes before the number with no digit in between: also bare runs of 10 digits (NANP:
 ///   `4155552671`), 11 (`14155552671`) or 10–12 with a trunk 0 (`07700900123`), the space-
 ///   separated NANP forms, and 7-digit local numbers `555-2671`.
+/// - Any of these with an extension, included in the match (``extensionEnd``): `… 2671 ext. 204`,
+///   `… 2671 x204`, `…2671x204`, `… 0958;ext=123`, `… 2671 extension 5`.
 ///
-/// Deliberately not matched: digit runs without `+`, grouping or keyword (order ids, epoch
+/// Deliberately not matched: digit runs without `+`, `00`, grouping or keyword (order ids, epoch
 /// seconds and millis, byte counts); dates (`2026-11-23`, `23.11.2026`, `11/23/2026`), times,
 /// IPv4 addresses, versions, prices, durations, ranges (`100-200`), card numbers
 /// (`4111 1111 1111 1111`), SSNs (`123-45-6789`), ISBNs, ZIP+4; any number touching a word
 /// byte, or preceded by `.`, `,`, `-`, `/`, `+`, `$`, `@`, or by a digit and one space or `:`
 /// (a number in the middle of a run of numbers is not matched), or followed by `,digit`,
 /// `:digit`, `+digit`, or `-`, `.`, `/` and a word byte (`0161-496-0000-X`); `+` numbers with a 4-digit
-/// first group (`+4930 901820`); international `00` prefixes (`0049 30 901820`); national
-/// formats of other countries than the above unless written with `+`. When a number is
+/// first group (`+4930 901820`); `00` numbers with a spare code (`0012 3456`, `00422 123 456 789`),
+/// more than the code in the first group (`004930 901820`), `00 44 …`, `/`, a later group of 3+
+/// digits starting with `00` (hex dumps: `0030 0031 0032`), or over 15 digits (`0044207946095812345`);
+/// `-12` as an extension (`+49 30 901820-12` is one number's groups); extensions of 7+ digits or
+/// touching a word byte (`… x204abc` yields the number alone); national formats of other
+/// countries than the above unless written with `+` or `00`. When a number is
 /// followed by a space and more digits, the trailing group is dropped only if the number's
 /// own last separator is not a space: `(415) 555-2671 200 OK` yields `(415) 555-2671`, while
 /// `01 23 45 67 89 10` (a run of pairs) is not a number.
@@ -156,7 +166,7 @@ public struct PhoneDetector: Detector {
 
   /// Whether a number (not starting with `(`) can start with the group `i..<e`: in every
   /// accepted format the first group is `1`, `0x`, 3 digits, `0xxx`, `0xxxx`, or a whole
-  /// number of 10–12 digits (15 after `+`); all but the last need another group after them.
+  /// number of 10–12 digits (15 after `+`, 17 after `00`); all but the last need another group after them.
   @inline(__always)
   static func canStart(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ e: Int, _ plus: Bool) -> Bool {
     let len = e - i
@@ -171,6 +181,7 @@ public struct PhoneDetector: Detector {
     case 2, 4, 5: guard first == UInt8(ascii: "0") else { return false }
     case 3: break
     case 10...12: return true
+    case 13...17: return first == UInt8(ascii: "0") && p[i + 1] == UInt8(ascii: "0")  // `00` and 11–15 digits
     default: return false
     }
     return continues(p, n, e)
@@ -196,9 +207,11 @@ public struct PhoneDetector: Detector {
     var context: Bool?  // computed when first needed
     var k = run.count
     while k > 0 {
-      let end = Int(run.after[k - 1])
+      var end = Int(run.after[k - 1])
       var boundary = true
-      if k == run.count && end < n {
+      if k == run.count, let e = extensionEnd(p, n, end) {
+        end = e  // `… 2671 ext. 204`, `…2671x204`, `…0958;ext=123`
+      } else if k == run.count && end < n {
         let c = p[end]
         if DetectorBytes.isWordByte(c) {
           boundary = false
@@ -232,7 +245,8 @@ public struct PhoneDetector: Detector {
   /// The groups of digits of a candidate number.
   struct Run {
     /// Groups found (at most 8), or 0 if the run is not a number (a group of more than 15
-    /// digits, more than 8 groups, an unclosed parenthesis).
+    /// digits — 17 for a first group starting with `00` —, more than 8 groups, an unclosed
+    /// parenthesis).
     var count = 0
     /// Total digits in the groups.
     var digits = 0
@@ -259,11 +273,13 @@ public struct PhoneDetector: Detector {
           pos += 1
         }
         let ds = pos
-        while pos < n && DetectorBytes.isDigit(p[pos]) && pos - ds <= 15 { pos += 1 }
+        let zero = UInt8(ascii: "0")
+        let limit = count == 0 && ds + 1 < n && p[ds] == zero && p[ds + 1] == zero ? 17 : 15
+        while pos < n && DetectorBytes.isDigit(p[pos]) && pos - ds <= limit { pos += 1 }
         if open && (pos >= n || p[pos] != UInt8(ascii: ")")) {
           return  // `415-555-2671 (5 attempts)`: the number ends before the parenthesis
         }
-        if pos - ds > 15 || count == 8 {
+        if pos - ds > limit || count == 8 {
           while pos < n && DetectorBytes.isDigit(p[pos]) { pos += 1 }
           end = pos
           count = 0
@@ -313,9 +329,13 @@ public struct PhoneDetector: Detector {
   static func classify(_ p: UnsafePointer<UInt8>, _ run: Run, _ k: Int, _ plus: Bool) -> Verdict {
     var digits = 0
     for j in 0..<k { digits += Int(run.stop[j] - run.start[j]) }
-    guard digits >= 7 && digits <= 15 else { return .no }
     @inline(__always) func len(_ j: Int) -> Int { Int(run.stop[j] - run.start[j]) }
     @inline(__always) func digit(_ j: Int, _ q: Int) -> UInt8 { p[Int(run.start[j]) + q] }
+    let zero = UInt8(ascii: "0")
+    // `00`, then a country code: the first group is `00` and the code, or the whole number.
+    let international = !plus && len(0) >= 3 && digit(0, 0) == zero && digit(0, 1) == zero
+    let significant = international ? digits - 2 : digits
+    guard significant >= 7 && significant <= 15 else { return .no }
     @inline(__always) func sep(_ j: Int) -> UInt8 { run.seps[j] }
     @inline(__always) func from2(_ c: UInt8) -> Bool { c &- UInt8(ascii: "2") < 8 }
     let paren = run.paren < k ? run.paren : -1
@@ -330,6 +350,17 @@ public struct PhoneDetector: Detector {
       if k == 1 { return .yes }
       guard len(0) <= 3 else { return .no }
       for j in 1..<k where sep(j) == UInt8(ascii: "/") { return .no }
+      return .yes
+    }
+    if international {
+      guard significant >= 10, paren != 0 else { return .no }
+      let start = Int(run.start[0]) + 2
+      if k == 1 { return countryCodeLength(p, start) > 0 ? .yes : .no }
+      guard len(0) <= 5 && isCountryCode(p, start, len(0) - 2) else { return .no }
+      // No group of 3 or more digits after the code starts with `00` (`0030 0031 0032`, hex dumps).
+      for j in 1..<k where sep(j) == UInt8(ascii: "/") || len(j) >= 3 && digit(j, 0) == zero && digit(j, 1) == zero {
+        return .no
+      }
       return .yes
     }
 
