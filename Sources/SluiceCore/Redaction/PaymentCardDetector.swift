@@ -1,9 +1,10 @@
 /// Detects payment card numbers (PANs).
 ///
 /// A card number is 14–19 digits, written either as one run (`4111111111111111`) or in
-/// groups separated by single spaces or single dashes, the same separator throughout:
+/// groups, each gap one space, dash or dot (they may differ: `4111 1111-1111.1111`):
 /// `4-4-4-4` (and the shorter or longer `4-4-4-2…3`, `4-4-4-4-1…3`) or the Amex/Diners
-/// `4-6-5` and `4-6-4`. It must pass the Luhn check *and* start with a known issuer prefix,
+/// `4-6-5` and `4-6-4`. A number may sit between any non-word bytes (`card=…;`, `cc:…,`,
+/// `[…]`, `|…|`, `"…"`). It must pass the Luhn check *and* start with a known issuer prefix,
 /// with a length that issuer uses:
 ///
 /// | issuer     | prefixes                          | lengths |
@@ -18,13 +19,16 @@
 /// | Maestro    | 50, 56–58, 6304, 6759, 6761–6763  | 16–19 |
 ///
 /// Deliberately not matched: digits inside identifiers or longer digit runs
-/// (`order_4111111111111111`, `41111111111111110`), numbers continuing a dash or decimal
-/// chain (`2026-4111111111111111`, `0.4111111111111111`, `4111111111111111.5`), numbers
-/// after `+` (E.164 phone numbers), Luhn-valid numbers without an issuer prefix (epoch
-/// micro/nanoseconds start with `1`), and mixed or doubled separators. The 13-digit Visa and
-/// 12–15-digit Maestro lengths are left out on purpose: no longer issued, and they collide
-/// with EAN-13 barcodes (German `40…`–`44…`, British `50…`, Danish `57…`), which are
-/// Luhn-valid one time in ten.
+/// (`order_4111111111111111`, `41111111111111110`), numbers continuing a dash or dot chain
+/// on either side (`2026-4111111111111111`, `0.4111111111111111`, `4111111111111111.5`,
+/// `1.4111.1111.1111.1111`, `4111.1111.1111.1111.2222`: a dotted or dashed number must be
+/// exactly the groups, so version strings and IPv4-like chains stay out), space-separated
+/// groups continuing a chain of four-character groups (IBANs), numbers after `+` (E.164
+/// phone numbers), Luhn-valid numbers without an issuer prefix (epoch micro/nanoseconds
+/// start with `1`), and doubled or multi-byte separators (`4111  1111…`, `4111--1111…`,
+/// `4111 - 1111…`). The 13-digit Visa and 12–15-digit Maestro lengths are left out on
+/// purpose: no longer issued, and they collide with EAN-13 barcodes (German `40…`–`44…`,
+/// British `50…`, Danish `57…`), which are Luhn-valid one time in ten.
 public struct PaymentCardDetector: Detector {
   public let name = "card"
   public var requires: ByteClasses { [.digit] }
@@ -85,29 +89,30 @@ public struct PaymentCardDetector: Detector {
     if run >= 13 {
       return rightBoundary(p, n, e) && valid(p, s, e, digits: run, doubled) ? e : nil
     }
-    // Grouped: 4 digits, then groups after the same single separator.
-    guard e + 1 < n else { return nil }
-    let sep = p[e]
-    guard sep == UInt8(ascii: " ") || sep == UInt8(ascii: "-"), DetectorBytes.isDigit(p[e + 1]) else { return nil }
-    if sep == UInt8(ascii: " ") && continuesGroupsLeft(p, s) { return nil }
+    // Grouped: 4 digits, then groups each after one separator byte (space, `-` or `.`).
+    guard e + 1 < n, isSeparator(p[e]), DetectorBytes.isDigit(p[e + 1]) else { return nil }
     var lens = SIMD8<Int>()
     var ends = SIMD8<Int>()
     lens[0] = 4
     ends[0] = e
     var count = 1
     var pos = e
-    while count < 5 && pos + 1 < n && p[pos] == sep && DetectorBytes.isDigit(p[pos + 1]) {
+    var spaced = false
+    while count < 5 && pos + 1 < n && isSeparator(p[pos]) && DetectorBytes.isDigit(p[pos + 1]) {
       var q = pos + 1
       while q < n && DetectorBytes.isDigit(p[q]) { q += 1 }
       let len = q - pos - 1
       if len > 6 || (q < n && kinds[Int(p[q])] == 2) { break }
+      if p[pos] == UInt8(ascii: " ") { spaced = true }
       lens[count] = len
       ends[count] = q
       count += 1
       pos = q
     }
-    // Longest acceptable grouping first. A candidate must end at a boundary; with dashes
-    // that means the whole chain (a following `-digit` fails the boundary check).
+    if count < 3 { return nil }
+    if spaced && continuesGroupsLeft(p, s) { return nil }
+    // Longest acceptable grouping first. A candidate must end at a boundary; after a dash or
+    // dot that means the whole chain (a following `-digit` or `.digit` fails the boundary check).
     var m = count
     while m >= 3 {
       var ok: Bool
@@ -127,6 +132,12 @@ public struct PaymentCardDetector: Detector {
     return nil
   }
 
+  /// A byte that may separate two groups: space, `-` or `.`.
+  @inline(__always)
+  static func isSeparator(_ c: UInt8) -> Bool {
+    c == UInt8(ascii: " ") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+  }
+
   /// Not continuing a number to the left: `+4111…`, `1.4111…`, `12-4111…`.
   @inline(__always)
   static func leftBoundary(_ p: UnsafePointer<UInt8>, _ s: Int) -> Bool {
@@ -137,7 +148,7 @@ public struct PaymentCardDetector: Detector {
     return true
   }
 
-  /// Whether the space-separated groups at `s` continue a chain of four-character groups to
+  /// Whether the groups at `s` (some gap a space) continue a chain of four-character groups to
   /// the left (`VA84 5090 4551 7687 8673 247`, an IBAN; `1234 4111 1111 1111 1111`): a
   /// four-letter-or-digit word with a digit in it, one space before `s`.
   @inline(__always)
