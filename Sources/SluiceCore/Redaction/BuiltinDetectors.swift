@@ -4,6 +4,7 @@ public enum BuiltinDetectors {
   /// then the longest, wins), not by this order.
   public static let names = [
     "email", "card", "ssn", "iban", "phone", "ipv4", "ipv6", "jwt", "bearer", "aws_key", "private_key", "secret_pair",
+    "url_credentials",
   ]
 
   /// The default set: every detector except IP addresses, which operators usually need in
@@ -25,6 +26,7 @@ public enum BuiltinDetectors {
     case "aws_key": return AWSKeyDetector()
     case "private_key": return PrivateKeyDetector()
     case "secret_pair": return SecretPairDetector()
+    case "url_credentials": return URLCredentialsDetector()
     default: return nil
     }
   }

@@ -35,6 +35,12 @@ public protocol Detector: Sendable {
   /// is written as `[REDACTED:<name>:<kept>]`; appending nothing gives `[REDACTED:<name>]`.
   /// What is kept must not itself be matched by any detector (so redaction is idempotent).
   func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8])
+  /// Whether this detector also runs on a text as written when the ``Redactor`` decodes the
+  /// text's URL or JSON escapes first — for syntaxes in which an escape is structure, not
+  /// content: a URL's password holds `%2F` and `%40` so that the URL can be split, and
+  /// decoding them first would split it wrongly. Matches of both passes are merged. Default
+  /// false.
+  var alsoScansEncodedText: Bool { get }
 }
 
 extension Detector {
@@ -43,6 +49,7 @@ extension Detector {
   public var requiresAny: ByteClasses { [] }
   public var minimumDigits: Int { 0 }
   public func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8]) {}
+  public var alsoScansEncodedText: Bool { false }
 }
 
 /// Classes of bytes, for the one-pass prefilter that decides which detectors run on a text.

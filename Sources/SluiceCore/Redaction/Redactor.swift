@@ -34,6 +34,9 @@ public struct Redactor: Sendable {
   private let minimumLengths: [Int]
   private let detectorList: [any Detector]
   private let isScoped: [Bool]
+  /// Detectors that also run on a text as written when its escapes are decoded
+  /// (``Detector/alsoScansEncodedText``).
+  private let encodedTextRules: [Int]
   /// Per detector with `fields`: its plain names (matched on a value's last key, by parts)
   /// and its path patterns, compiled once.
   private let scopeNames: [SecretKeys?]
@@ -96,6 +99,7 @@ public struct Redactor: Sendable {
     minimumDigits = policy.detectors.map(\.detector.minimumDigits)
     detectorList = policy.detectors.map(\.detector)
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
+    encodedTextRules = policy.detectors.indices.filter { policy.detectors[$0].detector.alsoScansEncodedText }
     scopeNames = policy.detectors.map { rule in
       let names = rule.fields.filter(\.isName).map(\.pattern)
       return names.isEmpty ? nil : SecretKeys(names)
@@ -315,10 +319,29 @@ public struct Redactor: Sendable {
         // Detect on the decoded text, then map the matches back onto the escapes they came from.
         view.bytes.withUnsafeBytes { plain in detectDecoded(in: plain, inField: inField) }
         for k in matches.indices { matches[k].range = view.originalRange(matches[k].range) }
+        if !encodedTextRules.isEmpty { detectEncoded(in: text, classes: classes, digits: digits, inField: inField) }
         return
       }
     }
     detect(in: text, classes: classes, digits: digits, inField: inField)
+  }
+
+  /// The detectors that read escapes as syntax (a URL's `%2F` in a password) run on `text`
+  /// as written too, after the decoded text's matches are mapped back onto it.
+  private mutating func detectEncoded(in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool)
+  {
+    let before = matches.count
+    let n = text.count
+    for rule in encodedTextRules
+    where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && classes.isSuperset(of: requires[rule])
+      && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
+    {
+      if isScoped[rule] && !(inField && inScope(rule)) { continue }
+      detectorList[rule].detect(in: text, rule: rule, into: &matches)
+    }
+    if matches.count == before { return }
+    if classes.contains(.other) { dropMatchesInsideMarkers(text) }
+    if matches.count > 1 { resolveOverlaps() }
   }
 
   /// ``detectAll(in:inField:)`` on a text with no escapes left to decode.
