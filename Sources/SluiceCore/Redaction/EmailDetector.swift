@@ -6,11 +6,24 @@
 
 /// Detects email addresses: `local@domain.tld`.
 ///
-/// The local part is the common subset of RFC 5322's dot-atom (`A–Z a–z 0–9 . _ % + -`);
-/// the domain needs at least two labels of letters, digits and hyphens, and a top-level
-/// label of two or more letters. Quoted local parts and IP-literal domains are not matched,
-/// nor are systemd template units (`getty@tty1.service`) and file names (`icon@2x.png`):
-/// a last label that is a unit type or a common file extension is not a mail domain.
+/// The local part is RFC 5322's dot-atom as addresses are written in practice: letters,
+/// digits and `. _ % + - ! # $ ' * ^ ` ~` (`o'brien@example.ie`, `jane+tag@example.com`,
+/// `JANE.DOE@EXAMPLE.COM`). It starts at a letter, digit or `_`, so quotes, backticks and
+/// asterisks around an address (`'jane@example.com'`, `*jane@example.com*`) are left out of
+/// the match; `= ? & / | { } : ;` and `,` end it, so in `?email=jane@example.com&x=1` or
+/// `to=jane@example.com` only the address is matched. (Percent-encoded addresses,
+/// `jane.doe%40example.com`, are decoded by the ``Redactor`` before detectors run.) The domain
+/// needs at least two labels of letters, digits and hyphens, and a top-level label of two or
+/// more letters, of any length (`.photography`).
+///
+/// Deliberately not matched:
+/// - quoted local parts and IP-literal domains;
+/// - systemd template units (`getty@tty1.service`) and file names (`icon@2x.png`): a last
+///   label that is a unit type or a common file extension is not a mail domain;
+/// - SSH and Git remotes: `git@github.com:org/repo.git` (a `:` and a path after the host)
+///   and URL user names, `ssh://git@github.com/org/repo` — the `user@` of a URL is a login,
+///   and when it carries a password, ``URLCredentialsDetector`` masks it without the host. An
+///   address that is itself a URL's user name (`ftp://jane@example.com@host/`) is matched.
 public struct EmailDetector: Detector {
   public let name = "email"
   public var requires: ByteClasses { [.at, .dot] }
@@ -24,7 +37,7 @@ public struct EmailDetector: Detector {
     out.append(contentsOf: match[(at + 1)...])
   }
 
-  static let local: [Bool] = SecretScan.table(SecretScan.alphanumerics + "._%+-")
+  static let local: [Bool] = SecretScan.table(SecretScan.alphanumerics + "._%+-!#$'*^`~")
   static let domain: [Bool] = SecretScan.table(SecretScan.alphanumerics + ".-")
 
   public func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
@@ -55,7 +68,7 @@ public struct EmailDetector: Detector {
   ) -> Range<Int>? {
     var s = at
     while s > lower && local[Int(p[s - 1])] { s -= 1 }
-    while s < at && p[s] == UInt8(ascii: ".") { s += 1 }
+    while s < at && !DetectorBytes.isWordByte(p[s]) { s += 1 }
     guard s < at else { return nil }
     var e = at + 1
     while e < n && domain[Int(p[e])] { e += 1 }
@@ -82,6 +95,12 @@ public struct EmailDetector: Detector {
     var dot = end - 1
     while dot > at && p[dot] != UInt8(ascii: ".") { dot -= 1 }
     if isNotMailSuffix(UnsafeRawBufferPointer(start: p + dot + 1, count: end - dot - 1)) { return nil }
+    // `git@github.com:org/repo.git`: an SSH remote.
+    if end + 1 < n && p[end] == UInt8(ascii: ":") {
+      let c = p[end + 1]
+      if DetectorBytes.isLetter(c) || c == UInt8(ascii: "~") || c == UInt8(ascii: "/") { return nil }
+    }
+    if isURLUserName(p, n, s, end) { return nil }
     return s..<end
   }
 
@@ -107,4 +126,24 @@ public struct EmailDetector: Detector {
     return false
   }
 
+  /// Whether `s..<end` is a URL's user name (`ssh://git@host/`, `https://u:pw@host`): it
+  /// follows `scheme://` or `scheme://user:`, and no other `@` follows it in the authority
+  /// (in `ftp://jane@example.com@host/` the user name is an address, and is matched).
+  @inline(__always)
+  static func isURLUserName(_ p: UnsafePointer<UInt8>, _ n: Int, _ s: Int, _ end: Int) -> Bool {
+    var k = s
+    if k >= 1 && p[k - 1] == UInt8(ascii: ":") {
+      k -= 1
+      while k > 0 && !URLCredentialsDetector.authorityStop[Int(p[k - 1])] { k -= 1 }
+    }
+    guard k >= 3, p[k - 1] == UInt8(ascii: "/"), p[k - 2] == UInt8(ascii: "/"), p[k - 3] == UInt8(ascii: ":") else {
+      return false
+    }
+    var e = end
+    while e < n && !URLCredentialsDetector.authorityStop[Int(p[e])] {
+      if p[e] == UInt8(ascii: "@") { return false }
+      e += 1
+    }
+    return true
+  }
 }
