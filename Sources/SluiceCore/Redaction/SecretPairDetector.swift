@@ -12,9 +12,9 @@
 ///
 /// The value is a quoted string (`"…"` with `\"` escapes, `'…'`, or `\"…\"` when a JSON
 /// document is embedded in a message), or unquoted up to whitespace, `&`, `,`, `;` or a
-/// quote. For `cookie` keys (`Cookie`, `Set-Cookie`) an unquoted value runs to a comma,
-/// quote or line end, so every pair of the header is covered; an unquoted PEM private key
-/// runs to its END marker.
+/// quote; an unquoted PEM private key runs to its END marker. For `cookie` keys (`Cookie`,
+/// `Set-Cookie`) each cookie value is matched on its own and names and attributes stay
+/// (see ``CookieHeader``).
 ///
 /// Not matched, to keep prose and placeholders visible:
 /// - empty values, `true`/`false`/`null`/`nil`/`none`/`undefined`, values that are already
@@ -125,17 +125,14 @@ public struct SecretPairDetector: Detector {
   static let classMask: UInt16 = 0x3F
   static let keyByte: UInt16 = 1 << 8
   static let valueStop: UInt16 = 1 << 9
-  static let cookieStop: UInt16 = 1 << 10
 
-  /// Per byte value: its class (bits 0–5), whether it can be part of a key, whether it ends
-  /// an unquoted value (whitespace, `&`, `,`, `;`, `"`) and whether it ends an unquoted cookie
-  /// header (line end, `,`, `"`).
+  /// Per byte value: its class (bits 0–5), whether it can be part of a key, and whether it
+  /// ends an unquoted value (whitespace, `&`, `,`, `;`, `"`).
   static let byteTable: [UInt16] = (0..<256).map { (b: Int) -> UInt16 in
     let c = UInt8(b)
     var v = UInt16(byteClass(c))
     if DetectorBytes.isAlphanumeric(c) || isSeparator(c) { v |= keyByte }
     if " \t\r\n&,;\"".utf8.contains(c) { v |= valueStop }
-    if "\r\n,\"".utf8.contains(c) { v |= cookieStop }
     return v
   }
 
@@ -149,9 +146,8 @@ public struct SecretPairDetector: Detector {
         while i < n {
           let a = SecretScan.firstOf(UInt8(ascii: "="), UInt8(ascii: ":"), in: base, n, from: i)
           if a >= n { break }
-          if let range = match(base, n, anchor: a, table, endings) {
-            matches.append(DetectorMatch(range: range, rule: rule))
-            i = range.upperBound
+          if let next = match(base, n, anchor: a, table, endings, rule: rule, into: &matches) {
+            i = next
           } else {
             i = a + 1
           }
@@ -160,12 +156,13 @@ public struct SecretPairDetector: Detector {
     }
   }
 
-  /// The value of the pair whose separator is at `a`, or nil.
+  /// Appends the value (or, for a cookie header, the values) of the pair whose separator is
+  /// at `a`. - Returns: where scanning resumes, or nil if nothing matched.
   @inline(__always)
   func match(
     _ p: UnsafePointer<UInt8>, _ n: Int, anchor a: Int, _ table: UnsafeBufferPointer<UInt16>,
-    _ endings: UnsafeBufferPointer<UInt64>
-  ) -> Range<Int>? {
+    _ endings: UnsafeBufferPointer<UInt64>, rule: Int, into matches: inout [DetectorMatch]
+  ) -> Int? {
     // The key's end: back over spaces, a closing quote (maybe `\"`) or `]`.
     var ke = a
     while ke > 0 && a - ke < 3 && (p[ke - 1] == UInt8(ascii: " ") || p[ke - 1] == UInt8(ascii: "\t")) { ke -= 1 }
@@ -198,6 +195,18 @@ public struct SecretPairDetector: Detector {
     {
       return nil  // `cache=auth:token:42`
     }
+    // `{"note":"token="}`: the key is inside a quoted string that closes right after the
+    // separator, so the "value" is that closing quote, not a secret.
+    if ks > 0 && (p[ks - 1] == UInt8(ascii: "\"") || p[ks - 1] == UInt8(ascii: "'")) {
+      let q = p[ks - 1]
+      if !Self.contains(p, ks, a, q) && (p[v] == q || (p[v] == UInt8(ascii: "\\") && v + 1 < n && p[v + 1] == q)) {
+        return nil
+      }
+    }
+    if kind == 1 {
+      return CookieHeader.appendValues(
+        p, n, from: v, setCookie: CookieHeader.isSetCookie(p, ke), rule: rule, into: &matches)
+    }
     var vs: Int
     var ve: Int
     var quoted = true
@@ -219,8 +228,7 @@ public struct SecretPairDetector: Detector {
       quoted = false
       vs = v
       ve = v
-      let stop = kind == 1 ? Self.cookieStop : Self.valueStop
-      while ve < n && table[Int(p[ve])] & stop == 0 {
+      while ve < n && table[Int(p[ve])] & Self.valueStop == 0 {
         if p[ve] == UInt8(ascii: "\\") && ve + 1 < n && p[ve + 1] == UInt8(ascii: "\"") { break }
         ve += 1
       }
@@ -234,8 +242,6 @@ public struct SecretPairDetector: Detector {
     }
     guard ve > vs, !Self.isPlaceholder(p, vs, ve) else { return nil }
     switch kind {
-    case 1:
-      if !quoted && !Self.contains(p, vs, ve, UInt8(ascii: "=")) && !Self.looksLikeSecret(p, vs, ve) { return nil }
     case 2:
       guard ve - vs >= 8, Self.looksLikeSecret(p, vs, ve) else { return nil }
       if !quoted && colon && spaced && Self.hasInnerEquals(p, vs, ve) { return nil }
@@ -248,7 +254,8 @@ public struct SecretPairDetector: Detector {
         else { return nil }
       }
     }
-    return vs..<ve
+    matches.append(DetectorMatch(range: vs..<ve, rule: rule))
+    return ve
   }
 
   /// The kind of the word the key ending at `ke` ends with, or nil if it names no secret.

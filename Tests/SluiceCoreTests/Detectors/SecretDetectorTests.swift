@@ -231,8 +231,12 @@ struct SecretDetectorTests {
       ("--token=tok_123 --verbose", ["tok_123"]),
       ("token: 12345", ["12345"]),
       ("password = changeme", ["changeme"]),
-      ("Cookie: sessionid=abc; csrftoken=def", ["sessionid=abc; csrftoken=def"]),
-      ("Set-Cookie: id=a3fWa; Expires=Wed, 21 Oct 2026", ["id=a3fWa; Expires=Wed"]),
+      ("Cookie: sessionid=abc; csrftoken=def", ["abc", "def"]),
+      ("Set-Cookie: id=a3fWa; Expires=Wed, 21 Oct 2026", ["a3fWa"]),
+      ("Cookie: sid=\"q1w2e3\"; theme=dark user=42", ["q1w2e3", "dark"]),
+      ("{\"cookie\":\"_ga=GA1.2.6577; session=eyKB1kuojwe\",\"ua\":\"curl\"}", ["GA1.2.6577", "eyKB1kuojwe"]),
+      ("Set-Cookie: session=Zx81kd9a; Path=/; HttpOnly; Secure", ["Zx81kd9a"]),
+      ("cookie: 0f3a9c71be2d4410", ["0f3a9c71be2d4410"]),
       ("auth=admin:pa55word", ["admin:pa55word"]),
       ("credentials=svc:abcdef12", ["svc:abcdef12"]),
       ("pwd=Winter2026", ["Winter2026"]),
@@ -254,7 +258,7 @@ struct SecretDetectorTests {
       "password=${DB_PASSWORD}", "token={{ .Values.token }}", "token={token}", #""password": null"#,
       #""secret": true"#, "PWD=/home/app", "auth::login", "cache=auth:token:42", "password==x", "Auth: user_id=4242 ok",
       "cookie: enabled", "apikey=XXXXXXXXXXXX", "password=%s", "mypassword=x", "passwordx=y", "dbpassword=x",
-      "DBPASSWORD=x",
+      "DBPASSWORD=x", #"{"note":"token="}"#, #"{\"note\":\"password=\"}"#, "Set-Cookie: ; Path=/",
     ])
   func pairNegatives(_ text: String) {
     #expect(found(SecretPairDetector(), text) == [])
