@@ -63,6 +63,34 @@ struct EncodedPIIPropertyTests {
     #expect(revealed.isEmpty, "\(revealed.count) redacted lines revealed PII once decoded: \(revealed.prefix(3))")
   }
 
+  /// The converse: text with no PII (every trap line of the labelled corpus — UUIDs, hashes,
+  /// versions, URLs without userinfo, `token_count=12` …), encoded the same ways, comes out
+  /// of the redactor byte for byte as it went in: decoding adds no false positive.
+  @Test func encodedTextWithoutPIIIsLeftAlone() throws {
+    let traps = try RedactionCorpus.load().filter { $0.spans.isEmpty }.map(\.text)
+    #expect(traps.count > 1000)
+    var rng = SplitMix64(seed: 0x7A_0FF5)
+    var redactor = Redactor(policy: Self.policy)
+    let scanner = JSONScanner()
+    var changed: [String] = []
+    for _ in 0..<6000 {
+      let trap = traps[rng.below(traps.count)]
+      let encoding = Encoding.allCases[rng.below(Encoding.allCases.count)]
+      var context = Context.allCases[rng.below(Context.allCases.count)]
+      if context == .rawText && encoding == .unicodeEscapes { context = .flat }
+      let line = Self.render(trap, encoding, context, &rng)
+      var event = Event()
+      line.withUnsafeBytes { event.load($0) }
+      if context != .rawText { _ = event.parse(using: scanner) }
+      redactor.redact(&event, scanner: scanner)
+      if event.bytes != line {
+        changed.append("\(encoding) \(context): \(String(decoding: line, as: UTF8.self)) -> \(event.text)")
+      }
+    }
+    for c in changed.prefix(10) { print("  changed: " + c) }
+    #expect(changed.isEmpty, "\(changed.count) encoded trap lines were changed: \(changed.prefix(3))")
+  }
+
   @Test func secretKeysNormaliseEveryNamingStyle() {
     let keys = SecretKeys()
     for k in [
@@ -113,9 +141,10 @@ struct EncodedPIIPropertyTests {
     var out: [UInt8] = []
     for c in b {
       let unreserved = DetectorBytes.isAlphanumeric(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
-      if unreserved || (!all && c != UInt8(ascii: "@") && c != UInt8(ascii: " ") && c != UInt8(ascii: "+")
-        && c != UInt8(ascii: ":") && c != UInt8(ascii: "/") && c != UInt8(ascii: "=") && c != UInt8(ascii: "&")
-        && c != UInt8(ascii: "%"))
+      if unreserved
+        || (!all && c != UInt8(ascii: "@") && c != UInt8(ascii: " ") && c != UInt8(ascii: "+")
+          && c != UInt8(ascii: ":") && c != UInt8(ascii: "/") && c != UInt8(ascii: "=") && c != UInt8(ascii: "&")
+          && c != UInt8(ascii: "%"))
       {
         out.append(c)
       } else {
@@ -174,7 +203,9 @@ struct EncodedPIIPropertyTests {
     var out: [UInt8] = []
     var i = 0
     while i < b.count {
-      if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let v = UInt8(String(decoding: b[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
+      if b[i] == UInt8(ascii: "%"), i + 2 < b.count,
+        let v = UInt8(String(decoding: b[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+      {
         out.append(v)
         i += 3
       } else {
@@ -196,7 +227,9 @@ struct EncodedPIIPropertyTests {
         continue
       }
       let e = b[i + 1]
-      let simple: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x6E: 0x0A, 0x74: 0x09, 0x72: 0x0D, 0x62: 0x08, 0x66: 0x0C]
+      let simple: [UInt8: UInt8] = [
+        0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x6E: 0x0A, 0x74: 0x09, 0x72: 0x0D, 0x62: 0x08, 0x66: 0x0C,
+      ]
       if let s = simple[e] {
         out.append(s)
         i += 2
