@@ -279,11 +279,13 @@ struct FlakyReceiverTests {
     #expect(receiver.attempts == 5)
     let waiting = Task { await receiver.waitUntil(timeout: .seconds(60)) { $0.count > 100 } }
 
+    // "Promptly" is measured against the 30 s reply delay and the 60 s wait, with room for a
+    // loaded 2-core CI machine running every suite at once (3.5 s was seen there).
     let start = clock.now
     receiver.stop()
-    #expect(clock.now - start < .seconds(2))
+    #expect(clock.now - start < .seconds(8))
     #expect(await waiting.value == false)
-    #expect(clock.now - start < .seconds(3))
+    #expect(clock.now - start < .seconds(10))
     for client in idle + [slow] { #expect(client.readEnd(within: .seconds(2)) == .closed) }
     #expect(throws: Client.Failure.self) { try Client(port: receiver.port) }
     receiver.stop()  // again: a no-op
