@@ -78,46 +78,63 @@ struct DecodedText {
       first += 1
     }
     if first >= n { return false }
+    // A decoded text is never longer than its original (every escape is longer than the
+    // UTF-8 it stands for): size the buffers to `n`, write through pointers, then trim.
     out.removeAll(keepingCapacity: true)
     starts.removeAll(keepingCapacity: true)
     ends.removeAll(keepingCapacity: true)
-    func emit(_ b: UInt8, _ from: Int, _ to: Int) {
-      out.append(b)
-      starts.append(Int32(truncatingIfNeeded: from))
-      ends.append(Int32(truncatingIfNeeded: to))
-    }
-    for i in 0..<first { emit(text[i], i, i + 1) }
-    var i = first
-    while i < n {
-      let c = text[i]
-      if c == UInt8(ascii: "%") && i + 2 < n && isHex(text, i + 1) && isHex(text, i + 2) {
-        emit(hexValue(text[i + 1]) << 4 | hexValue(text[i + 2]), i, i + 3)
-        i += 3
-        continue
-      }
-      if c == UInt8(ascii: "\\") {
-        let length = escapeLength(text, i)
-        if length == 2 {
-          emit(simpleEscape(text[i + 1]), i, i + 2)
-          i += 2
-          continue
-        }
-        if length > 2 {
-          var scalar = hex4(text, i + 2)
-          if length == 12 {
-            let low = hex4(text, i + 8)
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-          } else if scalar >= 0xD800 && scalar < 0xE000 {
-            scalar = 0xFFFD
+    out.append(contentsOf: repeatElement(0, count: n))
+    starts.append(contentsOf: repeatElement(0, count: n))
+    ends.append(contentsOf: repeatElement(0, count: n))
+    let written = out.withUnsafeMutableBufferPointer { o in
+      starts.withUnsafeMutableBufferPointer { st in
+        ends.withUnsafeMutableBufferPointer { en in
+          var w = 0
+          @inline(__always) func emit(_ b: UInt8, _ from: Int, _ to: Int) {
+            o[w] = b
+            st[w] = Int32(truncatingIfNeeded: from)
+            en[w] = Int32(truncatingIfNeeded: to)
+            w += 1
           }
-          appendUTF8(scalar) { emit($0, i, i + length) }
-          i += length
-          continue
+          for i in 0..<first { emit(text[i], i, i + 1) }
+          var i = first
+          while i < n {
+            let c = text[i]
+            if c == UInt8(ascii: "%") && i + 2 < n && isHex(text, i + 1) && isHex(text, i + 2) {
+              emit(hexValue(text[i + 1]) << 4 | hexValue(text[i + 2]), i, i + 3)
+              i += 3
+              continue
+            }
+            if c == UInt8(ascii: "\\") {
+              let length = escapeLength(text, i)
+              if length == 2 {
+                emit(simpleEscape(text[i + 1]), i, i + 2)
+                i += 2
+                continue
+              }
+              if length > 2 {
+                var scalar = hex4(text, i + 2)
+                if length == 12 {
+                  let low = hex4(text, i + 8)
+                  scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xD800 && scalar < 0xE000 {
+                  scalar = 0xFFFD
+                }
+                appendUTF8(scalar) { emit($0, i, i + length) }
+                i += length
+                continue
+              }
+            }
+            emit(c, i, i + 1)
+            i += 1
+          }
+          return w
         }
       }
-      emit(c, i, i + 1)
-      i += 1
     }
+    out.removeLast(n - written)
+    starts.removeLast(n - written)
+    ends.removeLast(n - written)
     return true
   }
 
@@ -167,6 +184,7 @@ struct DecodedText {
     return v
   }
 
+  @inline(__always)
   private static func appendUTF8(_ s: UInt32, _ emit: (UInt8) -> Void) {
     switch s {
     case 0..<0x80: emit(UInt8(s))
