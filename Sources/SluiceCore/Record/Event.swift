@@ -15,6 +15,7 @@ public struct Event: Sendable {
   /// Whether ``bytes`` is a JSON object described by ``tape``.
   public private(set) var isStructured = false
   private var spare: [UInt8] = []
+  private var spareTape: [JSONToken] = []
 
   public init() {}
 
@@ -94,6 +95,26 @@ public struct Event: Sendable {
     write(bytes, tape, &spare)
     swap(&bytes, &spare)
     if isStructured { try scanner.scan(bytes, into: &tape) }
+  }
+
+  /// Like ``rewrite(scanner:_:)`` for a structured event, for a writer that knows where every
+  /// token of the old tape ends up (it replaces scalar values by scalars, so the tape keeps
+  /// its shape): `write` also fills the new tape, and the bytes are not scanned again. Debug
+  /// builds check the tape against a rescan.
+  mutating func rewriteKeepingShape(
+    scanner: JSONScanner,
+    _ write: (_ old: [UInt8], _ tape: [JSONToken], _ out: inout [UInt8], _ newTape: inout [JSONToken]) -> Void
+  ) {
+    spare.removeAll(keepingCapacity: true)
+    spareTape.removeAll(keepingCapacity: true)
+    write(bytes, tape, &spare, &spareTape)
+    swap(&bytes, &spare)
+    swap(&tape, &spareTape)
+    #if DEBUG
+      var check: [JSONToken] = []
+      try? scanner.scan(bytes, into: &check)
+      precondition(check == tape, "rewriteKeepingShape: the writer's tape differs from a rescan")
+    #endif
   }
 
   /// Appends a member to a structured event's top-level object. `jsonValue` must be one

@@ -32,7 +32,11 @@ public struct Redactor: Sendable {
   private let requiresAny: [ByteClasses]
   private let minimumDigits: [Int]
   private let minimumLengths: [Int]
-  private let detectorList: [any Detector]
+  /// The detectors, each boxed once: calling through a box borrows the detector, where
+  /// calling an array element would copy the existential (and retain its arrays) per call.
+  private let detectorList: [DetectorBox]
+  /// Writes markers (a reference, so writing one never copies the redactor).
+  private let markers: MarkerWriter
   private let isScoped: [Bool]
   /// Detectors that also run on a text as written when its escapes are decoded
   /// (``Detector/alsoScansEncodedText``).
@@ -60,6 +64,8 @@ public struct Redactor: Sendable {
   private var keyScratch: [UInt8] = []
   private var plain: [UInt8] = []
   private var escapes = DecodedText()
+  /// The walk's open containers (``findEdits(_:_:)``), kept for its capacity.
+  private var containerStack: [(isObject: Bool, verdict: Verdict, pathBase: Int)] = []
 
   /// Verdicts by key (or, when paths matter, by path), since the same keys come on every
   /// line: a direct-mapped table; an entry holds its key's bytes, so a hash collision can
@@ -97,7 +103,7 @@ public struct Redactor: Sendable {
     requires = policy.detectors.map(\.detector.requires)
     requiresAny = policy.detectors.map(\.detector.requiresAny)
     minimumDigits = policy.detectors.map(\.detector.minimumDigits)
-    detectorList = policy.detectors.map(\.detector)
+    detectorList = policy.detectors.map { DetectorBox($0.detector) }
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
     encodedTextRules = policy.detectors.indices.filter { policy.detectors[$0].detector.alsoScansEncodedText }
     scopeNames = policy.detectors.map { rule in
@@ -109,6 +115,7 @@ public struct Redactor: Sendable {
     minimumLengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
     minimumLength = minimumLengths.min() ?? Int.max
     fieldRuleBase = policy.detectors.count
+    markers = MarkerWriter(policy: policy, ruleNames: ruleNames, actions: actions)
     deniedNames = policy.deniedFields.map { rule in
       let names = rule.fields.filter(\.isName).map(\.pattern)
       return names.isEmpty ? nil : SecretKeys(names)
@@ -140,6 +147,16 @@ public struct Redactor: Sendable {
     event.bytes.withUnsafeBytes { raw in findEdits(tape, raw) }
     if edits.isEmpty { return 0 }
     let dropping = edits.contains(where: \.drop)
+    // Values replaced by strings: the tape keeps its shape, so it is carried over rather
+    // than the output scanned again. Drops and replaced containers change it: rescan.
+    if !dropping
+      && !edits.contains(where: { tape[$0.token].kind == .objectStart || tape[$0.token].kind == .arrayStart })
+    {
+      event.rewriteKeepingShape(scanner: scanner) { old, tape, out, newTape in
+        old.withUnsafeBytes { raw in splice(tape, raw, into: &out, newTape: &newTape) }
+      }
+      return counts.reduce(0, +) - before
+    }
     do {
       try event.rewrite(scanner: scanner) { old, tape, out in
         old.withUnsafeBytes { raw in
@@ -162,7 +179,12 @@ public struct Redactor: Sendable {
       return
     }
     // Per open container: its verdict for array elements, and the path length at its start.
-    var stack: [(isObject: Bool, verdict: Verdict, pathBase: Int)] = [(root.kind == .objectStart, .scan, 0)]
+    // (A reused buffer, swapped out while the walk calls mutating methods.)
+    var stack: [(isObject: Bool, verdict: Verdict, pathBase: Int)] = []
+    swap(&stack, &containerStack)
+    defer { swap(&stack, &containerStack) }
+    stack.removeAll(keepingCapacity: true)
+    stack.append((root.kind == .objectStart, .scan, 0))
     path.removeAll(keepingCapacity: true)
     var keyVerdict = Verdict.scan
     var keyIndex = -1
@@ -337,7 +359,7 @@ public struct Redactor: Sendable {
       && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
     {
       if isScoped[rule] && !(inField && inScope(rule)) { continue }
-      detectorList[rule].detect(in: text, rule: rule, into: &matches)
+      detectorList[rule].detector.detect(in: text, rule: rule, into: &matches)
     }
     if matches.count == before { return }
     if classes.contains(.other) { dropMatchesInsideMarkers(text) }
@@ -358,7 +380,7 @@ public struct Redactor: Sendable {
       && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
     {
       if isScoped[rule] && !(inField && inScope(rule)) { continue }
-      detectorList[rule].detect(in: text, rule: rule, into: &matches)
+      detectorList[rule].detector.detect(in: text, rule: rule, into: &matches)
     }
     if matches.isEmpty { return }
     if classes.contains(.other) { dropMatchesInsideMarkers(text) }
@@ -438,11 +460,48 @@ public struct Redactor: Sendable {
     var cursor = 0
     for e in edits {
       let r = Self.valueRange(e.token, tape)
-      out.append(contentsOf: raw[cursor..<r.lowerBound])
+      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[cursor..<r.lowerBound]))
       writeReplacement(e, tape, raw, into: &out)
       cursor = r.upperBound
     }
-    out.append(contentsOf: raw[cursor...])
+    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[cursor...]))
+  }
+
+  /// ``splice(_:_:into:)`` when every edited value is a scalar, also writing the new tape:
+  /// tokens between edits move by how much the text before them grew or shrank, and each
+  /// edited value becomes a string token over its replacement.
+  private mutating func splice(
+    _ tape: [JSONToken], _ raw: UnsafeRawBufferPointer, into out: inout [UInt8], newTape: inout [JSONToken]
+  ) {
+    newTape.reserveCapacity(tape.count)
+    var cursor = 0
+    var next = 0  // the next token of the old tape to carry over
+    for e in edits {
+      let r = Self.valueRange(e.token, tape)
+      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[cursor..<r.lowerBound]))
+      Self.carry(tape, from: next, to: e.token, shift: out.count - r.lowerBound, into: &newTape)
+      let start = out.count + 1
+      writeReplacement(e, tape, raw, into: &out)
+      let end = out.count - 1
+      let escaped = out.withUnsafeBufferPointer { o in o[start..<end].contains(UInt8(ascii: "\\")) }
+      newTape.append(JSONToken(kind: .string, start: UInt32(start), end: UInt32(end), hasEscapes: escaped))
+      next = e.token + 1
+      cursor = r.upperBound
+    }
+    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[cursor...]))
+    Self.carry(tape, from: next, to: tape.count, shift: out.count - raw.count, into: &newTape)
+  }
+
+  /// Appends tokens `from..<to` of `tape` with their byte offsets moved by `shift` (a
+  /// container start's `end`, a tape index, stays).
+  private static func carry(_ tape: [JSONToken], from: Int, to: Int, shift: Int, into newTape: inout [JSONToken]) {
+    let d = Int64(shift)
+    for k in from..<to {
+      var t = tape[k]
+      t.start = UInt32(Int64(t.start) + d)
+      if t.kind != .objectStart && t.kind != .arrayStart { t.end = UInt32(Int64(t.end) + d) }
+      newTape.append(t)
+    }
   }
 
   /// The new value for an edit, as a JSON string.
@@ -453,75 +512,25 @@ public struct Redactor: Sendable {
     out.append(UInt8(ascii: "\""))
     if e.wholeRule >= 0 {
       let valueBytes = UnsafeRawBufferPointer(rebasing: raw[Self.valueRange(e.token, tape)])
-      writeMarker(rule: e.wholeRule, kept: nil, value: valueBytes, into: &out)
+      markers.write(rule: e.wholeRule, kept: nil, value: valueBytes, into: &out)
     } else {
       matches.removeAll(keepingCapacity: true)
       matches.append(contentsOf: editMatches[e.from..<e.to])
       if t.kind == .string && t.hasEscapes {
         decoded.removeAll(keepingCapacity: true)
         JSONTape.unescape(UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &decoded)
-        plain.removeAll(keepingCapacity: true)
-        var p = plain
-        decoded.withUnsafeBytes { applyMatches(to: $0, into: &p) }
+        // The scratch buffer is swapped out and back, not copied (a copy would reallocate).
+        var p: [UInt8] = []
+        swap(&p, &plain)
+        p.removeAll(keepingCapacity: true)
+        decoded.withUnsafeBytes { markers.apply(matches, to: $0, into: &p) }
         p.withUnsafeBytes { _ = JSONWriter.appendStringContent($0, to: &out) }
-        plain = p
+        swap(&p, &plain)
       } else {
-        applyMatches(to: UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &out)
+        markers.apply(matches, to: UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &out)
       }
     }
     out.append(UInt8(ascii: "\""))
-  }
-
-  /// Writes `text` with every match replaced by its rule's marker. Markers are plain ASCII
-  /// and JSON-safe; the kept parts and the text between matches are written as they were
-  /// (escaped again by the caller where needed).
-  private mutating func applyMatches(to text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-    var cursor = 0
-    for m in matches {
-      out.append(contentsOf: text[cursor..<m.range.lowerBound])
-      writeMarker(rule: m.rule, kept: UnsafeRawBufferPointer(rebasing: text[m.range]), value: nil, into: &out)
-      cursor = m.range.upperBound
-    }
-    out.append(contentsOf: text[cursor...])
-  }
-
-  /// `[REDACTED:<rule>]`, `[REDACTED:<rule>:<kept>]` or `[HASH:<rule>:<hex>]`.
-  /// - Parameters:
-  ///   - kept: the matched bytes (detector rules), for `partial` and `hash`.
-  ///   - value: the whole raw JSON value (field rules), for `hash`.
-  private func writeMarker(
-    rule: Int, kept: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, into out: inout [UInt8]
-  ) {
-    let action = actions[rule]
-    // A match on decoded text spans its escapes: hash and keep what they encode, so that
-    // `jane%40example.com` and `jane@example.com` get the same digest.
-    if let kept, action == .hash || action == .partial, DecodedText.mayHaveEscapes(ByteClasses.of(kept)) {
-      var view = DecodedText()
-      if view.decode(kept) {
-        view.bytes.withUnsafeBytes { writeMarker(rule: rule, kept: $0, value: value, into: &out) }
-        return
-      }
-    }
-    if action == .hash, let hasher = policy.hasher, let subject = kept ?? value {
-      out.append(contentsOf: "[HASH:".utf8)
-      out.append(contentsOf: ruleNames[rule].utf8)
-      out.append(UInt8(ascii: ":"))
-      hasher.appendDigest(of: subject, to: &out)
-      out.append(UInt8(ascii: "]"))
-      return
-    }
-    out.append(contentsOf: "[REDACTED:".utf8)
-    out.append(contentsOf: ruleNames[rule].utf8)
-    if action == .partial, rule < fieldRuleBase, let kept {
-      let start = out.count
-      out.append(UInt8(ascii: ":"))
-      policy.detectors[rule].detector.appendKept(from: kept, to: &out)
-      // Nothing kept, or something that would break the string: plain mask.
-      if out.count == start + 1 || out[(start + 1)...].contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-        out.removeSubrange(start...)
-      }
-    }
-    out.append(UInt8(ascii: "]"))
   }
 
   /// With drops: writes the event again, compactly, leaving dropped members and elements out.
@@ -548,7 +557,7 @@ public struct Redactor: Sendable {
       case .key:
         if needComma.last == true { out.append(UInt8(ascii: ",")) }
         needComma[needComma.count - 1] = true
-        out.append(contentsOf: raw[Self.valueRange(i, tape)])
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[Self.valueRange(i, tape)]))
         out.append(UInt8(ascii: ":"))
         i += 1
         continue
@@ -572,7 +581,7 @@ public struct Redactor: Sendable {
         out.append(t.kind == .objectStart ? UInt8(ascii: "{") : UInt8(ascii: "["))
         needComma.append(false)
       default:
-        out.append(contentsOf: raw[Self.valueRange(i, tape)])
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[Self.valueRange(i, tape)]))
       }
       i += 1
     }
@@ -588,8 +597,14 @@ public struct Redactor: Sendable {
     let n = matches.count
     for m in matches { counts[m.rule] += 1 }
     try? event.rewrite(scanner: scanner) { old, _, out in
-      old.withUnsafeBytes { applyMatches(to: $0, into: &out) }
+      old.withUnsafeBytes { markers.apply(matches, to: $0, into: &out) }
     }
     return n
   }
+}
+
+/// A detector behind a reference, for calls without copying the existential.
+private final class DetectorBox: Sendable {
+  let detector: any Detector
+  init(_ detector: any Detector) { self.detector = detector }
 }
