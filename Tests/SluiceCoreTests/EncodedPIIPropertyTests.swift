@@ -33,12 +33,7 @@ struct EncodedPIIPropertyTests {
     var revealed: [String] = []
     var runs = 0
     for _ in 0..<6000 {
-      let pii = pool[rng.below(pool.count)]
-      let encoding = Encoding.allCases[rng.below(Encoding.allCases.count)]
-      var context = Context.allCases[rng.below(Context.allCases.count)]
-      // Raw text has no JSON string layer: only percent encodings and embedded documents.
-      if context == .rawText && encoding == .unicodeEscapes { context = .flat }
-      let line = Self.render(pii, encoding, context, &rng)
+      let (line, encoding, context) = Self.randomLine(from: pool, &rng)
       var event = Event()
       line.withUnsafeBytes { event.load($0) }
       _ = event.parse(using: scanner)
@@ -74,11 +69,7 @@ struct EncodedPIIPropertyTests {
     let scanner = JSONScanner()
     var changed: [String] = []
     for _ in 0..<6000 {
-      let trap = traps[rng.below(traps.count)]
-      let encoding = Encoding.allCases[rng.below(Encoding.allCases.count)]
-      var context = Context.allCases[rng.below(Context.allCases.count)]
-      if context == .rawText && encoding == .unicodeEscapes { context = .flat }
-      let line = Self.render(trap, encoding, context, &rng)
+      let (line, encoding, context) = Self.randomLine(from: traps, &rng)
       var event = Event()
       line.withUnsafeBytes { event.load($0) }
       if context != .rawText { _ = event.parse(using: scanner) }
@@ -105,6 +96,16 @@ struct EncodedPIIPropertyTests {
   }
 
   // MARK: - Rendering
+
+  /// A text of `pool` in a random encoding and context.
+  static func randomLine(from pool: [[UInt8]], _ rng: inout SplitMix64) -> ([UInt8], Encoding, Context) {
+    let text = pool[rng.below(pool.count)]
+    let encoding = Encoding.allCases[rng.below(Encoding.allCases.count)]
+    var context = Context.allCases[rng.below(Context.allCases.count)]
+    // Raw text has no JSON string layer: only percent encodings and embedded documents.
+    if context == .rawText && encoding == .unicodeEscapes { context = .flat }
+    return (render(text, encoding, context, &rng), encoding, context)
+  }
 
   static func render(_ pii: [UInt8], _ e: Encoding, _ c: Context, _ rng: inout SplitMix64) -> [UInt8] {
     // The string content, already escaped for the JSON string it will sit in (or raw text).
