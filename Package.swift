@@ -145,6 +145,8 @@ let package = Package(
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Crypto", package: "swift-crypto"),
-      ]),
+      ],
+      // Read from the source tree (#filePath), not bundled.
+      exclude: ["Fixtures"]),
   ]
 )

@@ -6,14 +6,12 @@ import Synchronization
 /// file position. Each sink's queue reports the highest chunk it is done with (delivered,
 /// dead-lettered or dropped, in push order; or, with a disk buffer, durably appended). A
 /// chunk is acknowledged when every sink has passed it;
-/// then, and only then, its file position reaches the ``CheckpointStore``.
+/// then, and only then, its position (a ``SourcePosition``, whatever the source) reaches the
+/// ``CheckpointStore``.
 public final class AckTracker: Sendable {
   struct Position {
     var source: String
-    var path: String
-    var identity: FileIdentity
-    var offset: UInt64
-    var fingerprint: Fingerprint?
+    var position: SourcePosition
   }
 
   struct State {
@@ -32,11 +30,9 @@ public final class AckTracker: Sendable {
     self.sourceNames = sourceNames
   }
 
-  /// Records chunk `sequence`'s end position (sequences must increase).
+  /// Records chunk `sequence`'s position (sequences must increase).
   func register(sequence: UInt64, chunk: SourceChunk) {
-    let p = Position(
-      source: sourceNames[chunk.sourceIndex], path: chunk.path, identity: chunk.identity, offset: chunk.endOffset,
-      fingerprint: chunk.fingerprint)
+    let p = Position(source: sourceNames[chunk.sourceIndex], position: chunk.position)
     state.withLock { $0.pending.append((sequence, p)) }
   }
 
@@ -57,7 +53,7 @@ public final class AckTracker: Sendable {
       return out
     }
     for p in ready {
-      store.advance(source: p.source, path: p.path, identity: p.identity, to: p.offset, fingerprint: p.fingerprint)
+      store.advance(source: p.source, to: p.position)
     }
   }
 

@@ -2,12 +2,19 @@ import Foundation
 import SluiceCore
 import Synchronization
 
-/// Read positions per file, persisted under `data_dir` so a restart resumes where the
-/// last acknowledged event ended.
+/// Read positions per source (a ``SourcePosition``: an offset per file, or a cursor),
+/// persisted under `data_dir` so a restart resumes where the last acknowledged event ended.
+///
+/// The file, `checkpoints.json`, is `{"version": 2, "files": [...], "cursors": [...]}`:
+/// one entry per followed file (``Entry``: path, device, inode, offset, fingerprint) and one
+/// per cursor-based source (``CursorEntry``). Version 1 (files only, written by agents before
+/// cursors) loads as it is; a newer version than this agent knows is an error, not a reset.
 ///
 /// Saved atomically: written to a temporary file, fsynced, renamed over the old one, and
-/// the directory fsynced. A missing or unreadable file starts empty (and says so).
+/// the directory fsynced. A missing file starts empty. Nothing is written while no position
+/// moved.
 public final class CheckpointStore: Sendable {
+  /// A file's position.
   public struct Entry: Codable, Sendable, Equatable {
     public var source: String
     public var path: String
@@ -22,42 +29,80 @@ public final class CheckpointStore: Sendable {
     public var identity: FileIdentity { FileIdentity(device: device, inode: inode) }
   }
 
+  /// A cursor-based source's position.
+  public struct CursorEntry: Codable, Sendable, Equatable {
+    public var source: String
+    public var cursor: String
+    /// Seconds since the epoch of the last change.
+    public var updated: Double
+  }
+
+  /// The newest format this agent writes and reads.
+  static let version = 2
+
   struct FileFormat: Codable {
     var version: Int
     var files: [Entry]
+    var cursors: [CursorEntry]?
+  }
+
+  struct Stored {
+    var files: [String: Entry] = [:]
+    var cursors: [String: CursorEntry] = [:]
+    var dirty = false
   }
 
   public let url: URL
-  private let state: Mutex<(entries: [String: Entry], dirty: Bool)>
+  private let state: Mutex<Stored>
 
-  /// Entries not updated for this long whose file is gone are dropped at save time.
+  /// File entries not updated for this long whose file is gone are dropped at save time.
+  /// (Cursor entries are kept: a quiet journal is not a gone one.)
   public static let staleAfter: TimeInterval = 7 * 24 * 3600
 
   /// Loads the store at `directory/checkpoints.json`.
-  /// - Throws: if the file exists but cannot be decoded (never silently discarded).
+  /// - Throws: if the file exists but cannot be decoded, or is of a newer version (never
+  ///   silently discarded).
   public init(directory: URL) throws {
     url = directory.appendingPathComponent("checkpoints.json")
-    var entries: [String: Entry] = [:]
+    var stored = Stored()
     if let data = try? Data(contentsOf: url) {
+      let decoded: FileFormat
       do {
-        let decoded = try JSONDecoder().decode(FileFormat.self, from: data)
-        for e in decoded.files { entries[Self.key(e.source, e.identity)] = e }
+        decoded = try JSONDecoder().decode(FileFormat.self, from: data)
       } catch {
         throw CheckpointError(
           message: "cannot read checkpoints file \(url.path) (\(error)); the agent will not guess read "
-            + "positions: repair the file, or move it aside to start over (files are then read per read_from)")
+            + "positions: repair the file, or move it aside to start over (sources then start per read_from)")
       }
+      guard decoded.version <= Self.version else {
+        throw CheckpointError(
+          message: "checkpoints file \(url.path) is version \(decoded.version), newer than this agent reads "
+            + "(\(Self.version)): run the agent that wrote it, or move the file aside to start over")
+      }
+      for e in decoded.files { stored.files[Self.key(e.source, e.identity)] = e }
+      for c in decoded.cursors ?? [] { stored.cursors[c.source] = c }
     }
-    state = Mutex((entries, false))
+    state = Mutex(stored)
   }
 
   static func key(_ source: String, _ identity: FileIdentity) -> String { "\(source)|\(identity)" }
 
-  /// Resume offsets for one source.
+  /// Every saved position of one source (a file source has one per file).
+  public func positions(source: String) -> [SourcePosition] {
+    state.withLock { s in
+      var out: [SourcePosition] = s.files.values.filter { $0.source == source }.map {
+        .file(FilePosition(path: $0.path, identity: $0.identity, offset: $0.offset, fingerprint: $0.fingerprint))
+      }
+      if let c = s.cursors[source] { out.append(.cursor(c.cursor)) }
+      return out
+    }
+  }
+
+  /// Resume offsets for one file source.
   public func offsets(source: String) -> [FileIdentity: UInt64] {
     state.withLock { s in
       var out: [FileIdentity: UInt64] = [:]
-      for e in s.entries.values where e.source == source { out[e.identity] = e.offset }
+      for e in s.files.values where e.source == source { out[e.identity] = e.offset }
       return out
     }
   }
@@ -66,13 +111,31 @@ public final class CheckpointStore: Sendable {
   public func fingerprints(source: String) -> [FileIdentity: Fingerprint] {
     state.withLock { s in
       var out: [FileIdentity: Fingerprint] = [:]
-      for e in s.entries.values where e.source == source { out[e.identity] = e.fingerprint }
+      for e in s.files.values where e.source == source { out[e.identity] = e.fingerprint }
       return out
     }
   }
 
-  /// All entries (for tests and `sluice` diagnostics).
-  public var entries: [Entry] { state.withLock { Array($0.entries.values) } }
+  /// The saved cursor of a cursor-based source, if any.
+  public func cursor(source: String) -> String? { state.withLock { $0.cursors[source]?.cursor } }
+
+  /// All file entries (for tests and `sluice` diagnostics).
+  public var entries: [Entry] { state.withLock { Array($0.files.values) } }
+
+  /// Records that everything of `source` up to `position` is acknowledged. A position equal
+  /// to the saved one changes nothing (and causes no write).
+  public func advance(source: String, to position: SourcePosition) {
+    switch position {
+    case .file(let f):
+      advance(source: source, path: f.path, identity: f.identity, to: f.offset, fingerprint: f.fingerprint)
+    case .cursor(let cursor):
+      state.withLock { s in
+        if s.cursors[source]?.cursor == cursor { return }
+        s.cursors[source] = CursorEntry(source: source, cursor: cursor, updated: Date().timeIntervalSince1970)
+        s.dirty = true
+      }
+    }
+  }
 
   /// Records that everything in `path` before `offset` is acknowledged.
   public func advance(
@@ -80,10 +143,10 @@ public final class CheckpointStore: Sendable {
   ) {
     state.withLock { s in
       let k = Self.key(source, identity)
-      let old = s.entries[k]
+      let old = s.files[k]
       let print = fingerprint ?? old?.fingerprint
       if let old, old.offset == offset, old.path == path, old.fingerprint == print { return }
-      s.entries[k] = Entry(
+      s.files[k] = Entry(
         source: source, path: path, device: identity.device, inode: identity.inode, offset: offset,
         updated: Date().timeIntervalSince1970, fingerprint: print)
       s.dirty = true
@@ -92,18 +155,21 @@ public final class CheckpointStore: Sendable {
 
   /// Writes the store if anything changed since the last save.
   public func save() throws {
-    let snapshot: [Entry]? = state.withLock { s in
+    let snapshot: FileFormat? = state.withLock { s in
       guard s.dirty else { return nil }
       s.dirty = false
       let now = Date().timeIntervalSince1970
-      s.entries = s.entries.filter { _, e in
+      s.files = s.files.filter { _, e in
         now - e.updated < Self.staleAfter || FileManager.default.fileExists(atPath: e.path)
       }
-      return s.entries.values.sorted { ($0.source, $0.path, $0.inode) < ($1.source, $1.path, $1.inode) }
+      return FileFormat(
+        version: Self.version,
+        files: s.files.values.sorted { ($0.source, $0.path, $0.inode) < ($1.source, $1.path, $1.inode) },
+        cursors: s.cursors.values.sorted { $0.source < $1.source })
     }
     guard let snapshot else { return }
     do {
-      try Self.writeAtomically(FileFormat(version: 1, files: snapshot), to: url)
+      try Self.writeAtomically(snapshot, to: url)
     } catch {
       state.withLock { $0.dirty = true }
       throw error

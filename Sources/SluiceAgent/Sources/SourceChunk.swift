@@ -31,23 +31,22 @@ public struct Fingerprint: Sendable, Codable, Equatable, Hashable {
   }
 }
 
-/// A run of complete lines read from one file, stored back to back in one buffer.
+/// A run of complete records (lines of a file, entries of a journal) read by one source,
+/// stored back to back in one buffer.
 ///
 /// Chunks are the unit that moves from a source to the pipeline, and the unit of
-/// acknowledgement: once every event of a chunk is delivered by every sink, the file's
-/// checkpoint may advance to ``endOffset``.
+/// acknowledgement: once every event of a chunk is delivered by every sink, the source's
+/// checkpoint may advance to ``position``.
 public struct SourceChunk: Sendable {
   public var sourceIndex: Int
-  public var path: String
-  public var identity: FileIdentity
+  /// Where the source will have read to once this chunk is acknowledged.
+  public var position: SourcePosition
   /// Lines without their terminators (`\n` or `\r\n`), concatenated.
   public var data: [UInt8] = []
   /// End index in ``data`` of each line.
   public var lineEnds: [Int] = []
   /// Indices (into ``lineEnds``) of lines cut at the source's `max_line_bytes`.
   public var truncatedLines: [Int] = []
-  /// File offset just past the last line's terminator.
-  public var endOffset: UInt64
   /// Container runtime logs only (empty otherwise): per line, the stream
   /// (``ContainerStream`` raw value; 0 for a line that was not in the runtime's format) and
   /// the runtime's timestamp text (line k's is `times[timeEnds[k-1]..<timeEnds[k]]`).
@@ -57,14 +56,40 @@ public struct SourceChunk: Sendable {
   /// Fields every event of the file gets (pre-encoded `"k":v,…`, no leading comma): the
   /// `k8s.*` metadata of kubelet log paths. Empty if none.
   public var fileFields: [UInt8] = []
-  /// The file's fingerprint as far as it has been read (nil while it is empty).
-  public var fingerprint: Fingerprint?
 
+  /// A chunk of a file source.
   public init(sourceIndex: Int, path: String, identity: FileIdentity, endOffset: UInt64) {
     self.sourceIndex = sourceIndex
-    self.path = path
-    self.identity = identity
-    self.endOffset = endOffset
+    self.position = .file(FilePosition(path: path, identity: identity, offset: endOffset))
+  }
+
+  /// A chunk of a source with another kind of position.
+  public init(sourceIndex: Int, position: SourcePosition) {
+    self.sourceIndex = sourceIndex
+    self.position = position
+  }
+
+  // The file source's view of ``position`` (empty or zero for other sources).
+
+  /// The file the lines come from.
+  public var path: String {
+    if case .file(let f) = position { f.path } else { "" }
+  }
+
+  public var identity: FileIdentity {
+    if case .file(let f) = position { f.identity } else { FileIdentity(device: 0, inode: 0) }
+  }
+
+  /// File offset just past the last line's terminator.
+  public var endOffset: UInt64 {
+    get { if case .file(let f) = position { f.offset } else { 0 } }
+    set { if case .file(var f) = position { f.offset = newValue; position = .file(f) } }
+  }
+
+  /// The file's fingerprint as far as it has been read (nil while it is empty).
+  public var fingerprint: Fingerprint? {
+    get { if case .file(let f) = position { f.fingerprint } else { nil } }
+    set { if case .file(var f) = position { f.fingerprint = newValue; position = .file(f) } }
   }
 
   public var lineCount: Int { lineEnds.count }
