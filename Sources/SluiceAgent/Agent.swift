@@ -45,7 +45,7 @@ public final class Agent: Service {
     }
     let input = AsyncChannel<PipelineInput>()
     let sources = config.sources.enumerated().map { i, s in
-      FileSource(index: i, config: s, counters: metrics.source(s.name), logger: logger)
+      SourceFactory.make(index: i, config: s, metrics: metrics, logger: logger)
     }
     let tick = config.sinks.map(\.batch.maxAge.duration).min().map { max($0 / 4, .milliseconds(5)) } ?? .seconds(1)
 
@@ -89,12 +89,9 @@ public final class Agent: Service {
         }
         // Sources and the batch timer; when all have returned, the pipeline input ends.
         await withTaskGroup(of: Void.self) { producers in
-          for source in sources {
-            let resume = store.offsets(source: source.config.name)
-            let prints = store.fingerprints(source: source.config.name)
-            producers.addTask {
-              await source.run(resumeOffsets: resume, fingerprints: prints, output: input, stop: stop)
-            }
+          for (source, sourceConfig) in zip(sources, config.sources) {
+            let resume = store.positions(source: sourceConfig.name)
+            producers.addTask { await source.run(resume: resume, output: input, stop: stop) }
           }
           producers.addTask {
             while !stop.isStopped && !Task.isCancelled {

@@ -13,11 +13,22 @@ public enum PipelineInput: Sendable {
 /// Sending suspends while the pipeline is busy, so a slow sink slows reading (backpressure)
 /// instead of filling memory. When ``StopSignal`` is set the source makes one last pass to
 /// the current end of every file, so lines written before shutdown are not left behind.
-struct FileSource {
+struct FileSource: Source {
   let index: Int
   let config: SourceConfig
   let counters: AgentMetrics.SourceCounters
   let logger: Logger
+
+  /// Resumes every checkpointed file at its offset (and checks its fingerprint).
+  func run(resume: [SourcePosition], output: AsyncChannel<PipelineInput>, stop: StopSignal) async {
+    var offsets: [FileIdentity: UInt64] = [:]
+    var prints: [FileIdentity: Fingerprint] = [:]
+    for case .file(let f) in resume {
+      offsets[f.identity] = f.offset
+      prints[f.identity] = f.fingerprint
+    }
+    await run(resumeOffsets: offsets, fingerprints: prints, output: output, stop: stop)
+  }
 
   func run(
     resumeOffsets: [FileIdentity: UInt64], fingerprints: [FileIdentity: Fingerprint] = [:],
