@@ -59,6 +59,8 @@ public final class AgentMetrics: Sendable {
 
   /// Per-source event accounting done by the pipeline.
   public struct PipelineCounters: Sendable {
+    /// Records any source handed to the pipeline (file lines, journal entries).
+    public let sourceEvents: CoreMetrics.Counter
     /// Indexed by `LogLevel.rawValue`; the last entry is "unknown".
     public let byLevel: [CoreMetrics.Counter]
     public let errors: CoreMetrics.Counter
@@ -76,6 +78,7 @@ public final class AgentMetrics: Sendable {
       wrapped[r] = counter("sluice_parse_wrapped_total", [("source", source), ("reason", r.rawValue)])
     }
     return PipelineCounters(
+      sourceEvents: counter("sluice_source_events_total", [("source", source)]),
       byLevel: byLevel,
       errors: counter("sluice_log_errors_total", [("source", source)]),
       wrapped: wrapped,

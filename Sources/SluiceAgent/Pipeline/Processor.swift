@@ -131,6 +131,7 @@ final class Processor {
     for k in batches.indices { batches[k].throughChunk = sequence }
 
     let counters = pipelineCounters[chunk.sourceIndex]
+    if chunk.lineCount > 0 { counters.sourceEvents.increment(by: chunk.lineCount) }
     for (i, n) in levelCounts.enumerated() where n > 0 { counters.byLevel[i].increment(by: n) }
     if errors > 0 { counters.errors.increment(by: errors) }
     for (reason, n) in wrapped { counters.wrapped[reason]?.increment(by: n) }
