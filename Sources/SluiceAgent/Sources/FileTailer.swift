@@ -64,13 +64,7 @@ final class FileTailer {
     /// Where the line or record being read began (just past the last complete one).
     var recordStart: UInt64 = 0
     /// A multiline event not known to be complete yet, and where in the file it began.
-    var pending: [UInt8] = []
-    var pendingStart: UInt64?
-    var pendingLines = 0
-    var pendingLastLine = 0
-    var pendingTruncated = false
-    var pendingStream = ContainerStream.none
-    var pendingTime: [UInt8] = []
+    var joiner = MultilineJoiner<UInt64>()
   }
 
   static let headBytes = 256
@@ -363,7 +357,7 @@ final class FileTailer {
       t.recordOverlong = false
       t.recordTime.removeAll()
       t.recordStart = 0
-      clearPending(&t)
+      t.joiner.clear()
     }
     t.lastSize = size
     t.lastModified = mtime
@@ -394,7 +388,7 @@ final class FileTailer {
           appendPartial(&t, UnsafeRawBufferPointer(rebasing: buf[start..<end]), maxLine)
           if emitLine(&t, into: &chunk, maxLine: maxLine) {
             t.recordStart = base + UInt64(end) + 1
-            t.committed = t.pendingStart ?? t.recordStart
+            t.committed = t.joiner.start ?? t.recordStart
             chunk.endOffset = t.committed
           }
           start = end + 1
@@ -416,11 +410,11 @@ final class FileTailer {
       // The writer left a line without its newline: ship it rather than hold it for ever.
       if emitLine(&t, into: &chunk, maxLine: maxLine) {
         t.recordStart = t.readOffset
-        t.committed = t.pendingStart ?? t.recordStart
+        t.committed = t.joiner.start ?? t.recordStart
         chunk.endOffset = t.committed
       }
     }
-    if idle, t.pendingStart != nil, let m = config.multiline, now - t.lastGrowth >= m.timeout.duration {
+    if idle, t.joiner.start != nil, let m = config.multiline, now - t.lastGrowth >= m.timeout.duration {
       // No next line came to end the multiline event: it is complete.
       flushPending(&t, into: &chunk)
       t.committed = t.recordStart
@@ -550,46 +544,18 @@ final class FileTailer {
       append(line, truncated: truncated, stream: stream, time: time, into: &chunk)
       return
     }
-    if t.pendingStart != nil {
-      if t.pendingLines < m.maxLines,
-        multiline.continues(line, pending: t.pending[...], previous: t.pending[t.pendingLastLine...])
-      {
-        let maxBytes = m.maxBytes?.bytes ?? config.maxLineBytes.bytes
-        if t.pending.count + 1 + line.count <= maxBytes {
-          t.pendingLastLine = t.pending.count + 1
-          t.pending.append(0x0A)
-          t.pending.append(contentsOf: line)
-        } else {
-          t.pendingTruncated = true  // the rest of the event is skipped, and the event marked
-        }
-        t.pendingLines += 1
-        t.pendingTruncated = t.pendingTruncated || truncated
-        return
-      }
-      flushPending(&t, into: &chunk)
+    t.joiner.add(
+      line, truncated: truncated, stream: stream, time: time, startingAt: t.recordStart, matcher: multiline,
+      maxLines: m.maxLines, maxBytes: m.maxBytes?.bytes ?? config.maxLineBytes.bytes
+    ) { event, truncated, stream, time in
+      append(event, truncated: truncated, stream: stream, time: time, into: &chunk)
     }
-    t.pending.removeAll(keepingCapacity: t.pending.capacity <= 64 * 1024)
-    t.pending.append(contentsOf: line)
-    t.pendingStart = t.recordStart
-    t.pendingLines = 1
-    t.pendingLastLine = 0
-    t.pendingTruncated = truncated
-    t.pendingStream = stream
-    t.pendingTime = time
   }
 
   private func flushPending(_ t: inout Tracked, into chunk: inout SourceChunk) {
-    guard t.pendingStart != nil else { return }
-    append(t.pending[...], truncated: t.pendingTruncated, stream: t.pendingStream, time: t.pendingTime, into: &chunk)
-    clearPending(&t)
-  }
-
-  private func clearPending(_ t: inout Tracked) {
-    t.pending.removeAll(keepingCapacity: t.pending.capacity <= 64 * 1024)
-    t.pendingStart = nil
-    t.pendingLines = 0
-    t.pendingTruncated = false
-    t.pendingTime.removeAll()
+    t.joiner.flush { event, truncated, stream, time in
+      append(event, truncated: truncated, stream: stream, time: time, into: &chunk)
+    }
   }
 
   private func append(
@@ -662,7 +628,7 @@ final class FileTailer {
       copy.recordTime.removeAll()
       copy.recordOverlong = false
       copy.recordStart = t.committed
-      clearPending(&copy)
+      copy.joiner.clear()
       copy.lastSize = UInt64(st.st_size)
       lseek(fd, off_t(t.committed), SEEK_SET)
       let before = chunks.count
