@@ -46,11 +46,8 @@ final class FileTailer {
     var format: LineFormat
     /// Pre-encoded `k8s.*` fields for every event of the file.
     var fileFields: [UInt8] = []
-    /// A container record being joined from partial lines, and its state.
-    var record: [UInt8] = []
-    var recordOverlong = false
-    var recordTime: [UInt8] = []
-    var recordStream = ContainerStream.stdout
+    /// A container record being joined from partial lines.
+    var record = ContainerRecord()
     /// The file's first bytes (up to ``headBytes``) as last read: to recognise a rewrite
     /// and the rotated copy.
     var head: [UInt8] = []
@@ -353,9 +350,7 @@ final class FileTailer {
       t.committed = 0
       t.partial.removeAll()
       t.overlong = false
-      t.record.removeAll()
-      t.recordOverlong = false
-      t.recordTime.removeAll()
+      t.record = ContainerRecord()
       t.recordStart = 0
       t.joiner.clear()
     }
@@ -463,23 +458,15 @@ final class FileTailer {
       let parsed: ContainerLine? = t.partial.withUnsafeBytes { raw in
         if t.format == .cri {
           guard let c = CRILine.parse(raw) else { return nil }
-          appendToRecord(&t, UnsafeRawBufferPointer(rebasing: raw[c.content]), maxLine)
-          // A joined record carries the time of its first part.
-          if t.recordTime.isEmpty { t.recordTime.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[c.time])) }
+          t.record.append(UnsafeRawBufferPointer(rebasing: raw[c.content]), maxLine: maxLine)
+          t.record.noteTime(UnsafeRawBufferPointer(rebasing: raw[c.time]))
           return c
         }
         dockerTime.removeAll(keepingCapacity: true)
-        var content: [UInt8] = []
-        swap(&content, &t.record)
-        let c = docker.parse(raw, content: &content, time: &dockerTime)
-        swap(&content, &t.record)
-        if c != nil {
-          if t.record.count > maxLine {
-            t.record.removeLast(t.record.count - maxLine)
-            t.recordOverlong = true
-          }
-          if t.recordTime.isEmpty { t.recordTime.append(contentsOf: dockerTime) }
+        let c = t.record.appendInPlace(maxLine: maxLine) { content in
+          docker.parse(raw, content: &content, time: &dockerTime)
         }
+        if c != nil { t.record.noteTime(dockerTime) }
         return c
       }
       guard let c = parsed else {
@@ -490,12 +477,12 @@ final class FileTailer {
             "line not in the file's container log format; shipped as it is (counted in sluice_source_malformed_lines_total)",
             metadata: ["path": "\(t.path)", "format": "\(t.format.rawValue)"])
         }
-        flushRecord(&t, into: &chunk, stream: t.recordStream)
+        flushRecord(&t, into: &chunk, stream: t.record.stream)
         emit(&t, t.partial[...], truncated: t.overlong, stream: .none, time: [], into: &chunk)
         return true
       }
-      if t.overlong { t.recordOverlong = true }
-      t.recordStream = c.stream
+      if t.overlong { t.record.markOverlong() }
+      t.record.stream = c.stream
       if c.isPartial { return false }
       flushRecord(&t, into: &chunk, stream: c.stream)
       return true
@@ -513,22 +500,10 @@ final class FileTailer {
     }
   }
 
-  private func appendToRecord(_ t: inout Tracked, _ bytes: UnsafeRawBufferPointer, _ maxLine: Int) {
-    let room = maxLine - t.record.count
-    if bytes.count <= room {
-      t.record.append(contentsOf: bytes)
-    } else {
-      if room > 0 { t.record.append(contentsOf: bytes[0..<room]) }
-      t.recordOverlong = true
-    }
-  }
-
   private func flushRecord(_ t: inout Tracked, into chunk: inout SourceChunk, stream: ContainerStream) {
-    guard !t.record.isEmpty || !t.recordTime.isEmpty else { return }
-    emit(&t, t.record[...], truncated: t.recordOverlong, stream: stream, time: t.recordTime, into: &chunk)
-    t.record.removeAll(keepingCapacity: t.record.capacity <= 64 * 1024)
-    t.recordTime.removeAll(keepingCapacity: true)
-    t.recordOverlong = false
+    guard !t.record.isEmpty else { return }
+    emit(&t, t.record.bytes[...], truncated: t.record.overlong, stream: stream, time: t.record.time, into: &chunk)
+    t.record.reset()
   }
 
   /// One logical line: straight into the chunk, or through multiline joining.
@@ -624,9 +599,7 @@ final class FileTailer {
       copy.readOffset = t.committed
       copy.partial.removeAll()
       copy.overlong = false
-      copy.record.removeAll()
-      copy.recordTime.removeAll()
-      copy.recordOverlong = false
+      copy.record = ContainerRecord()
       copy.recordStart = t.committed
       copy.joiner.clear()
       copy.lastSize = UInt64(st.st_size)
