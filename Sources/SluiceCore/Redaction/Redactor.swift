@@ -341,29 +341,15 @@ public struct Redactor: Sendable {
         // Detect on the decoded text, then map the matches back onto the escapes they came from.
         view.bytes.withUnsafeBytes { plain in detectDecoded(in: plain, inField: inField) }
         for k in matches.indices { matches[k].range = view.originalRange(matches[k].range) }
-        if !encodedTextRules.isEmpty { detectEncoded(in: text, classes: classes, digits: digits, inField: inField) }
+        // Detectors that read escapes as syntax (a URL's `%2F` in a password) also run on
+        // the text as written.
+        if !encodedTextRules.isEmpty {
+          run(encodedTextRules, in: text, classes: classes, digits: digits, inField: inField)
+        }
         return
       }
     }
     detect(in: text, classes: classes, digits: digits, inField: inField)
-  }
-
-  /// The detectors that read escapes as syntax (a URL's `%2F` in a password) run on `text`
-  /// as written too, after the decoded text's matches are mapped back onto it.
-  private mutating func detectEncoded(in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool)
-  {
-    let before = matches.count
-    let n = text.count
-    for rule in encodedTextRules
-    where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && classes.isSuperset(of: requires[rule])
-      && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
-    {
-      if isScoped[rule] && !(inField && inScope(rule)) { continue }
-      detectorList[rule].detector.detect(in: text, rule: rule, into: &matches)
-    }
-    if matches.count == before { return }
-    if classes.contains(.other) { dropMatchesInsideMarkers(text) }
-    if matches.count > 1 { resolveOverlaps() }
   }
 
   /// ``detectAll(in:inField:)`` on a text with no escapes left to decode.
@@ -374,15 +360,24 @@ public struct Redactor: Sendable {
   }
 
   private mutating func detect(in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool) {
+    run(0..<detectorList.count, in: text, classes: classes, digits: digits, inField: inField)
+  }
+
+  /// Runs the detectors among `rules` that the prefilter lets through on `text`; if they found
+  /// anything, drops matches inside existing markers and resolves overlaps.
+  private mutating func run<Rules: Sequence<Int>>(
+    _ rules: Rules, in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool
+  ) {
+    let before = matches.count
     let n = text.count
-    for rule in 0..<detectorList.count
+    for rule in rules
     where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && classes.isSuperset(of: requires[rule])
       && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
     {
       if isScoped[rule] && !(inField && inScope(rule)) { continue }
       detectorList[rule].detector.detect(in: text, rule: rule, into: &matches)
     }
-    if matches.isEmpty { return }
+    if matches.count == before { return }
     if classes.contains(.other) { dropMatchesInsideMarkers(text) }
     if matches.count > 1 { resolveOverlaps() }
   }
