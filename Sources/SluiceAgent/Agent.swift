@@ -45,7 +45,7 @@ public final class Agent: Service {
     }
     let input = AsyncChannel<PipelineInput>()
     let sources = config.sources.enumerated().map { i, s in
-      SourceFactory.make(index: i, config: s, metrics: metrics, logger: logger)
+      s.settings.makeSource(index: i, metrics: metrics, logger: logger)
     }
     let tick = config.sinks.map(\.batch.maxAge.duration).min().map { max($0 / 4, .milliseconds(5)) } ?? .seconds(1)
 

@@ -58,25 +58,7 @@ public enum ConfigLoader {
       if !names.insert(s.name).inserted {
         throw ConfigError(path: "\(at).name", message: "duplicate source name '\(s.name)'")
       }
-      if s.include.isEmpty { throw ConfigError(path: "\(at).include", message: "at least one pattern is required") }
-      if s.pollInterval.nanoseconds < 1_000_000 {
-        throw ConfigError(path: "\(at).poll_interval", message: "must be at least 1ms")
-      }
-      if let m = s.multiline {
-        if m.preset == nil && m.pattern == nil {
-          throw ConfigError(path: "\(at).multiline", message: "needs a `preset` (java, python, go) or a `pattern`")
-        }
-        if m.preset != nil && m.pattern != nil {
-          throw ConfigError(path: "\(at).multiline", message: "`preset` and `pattern` are exclusive")
-        }
-        if m.maxLines < 1 { throw ConfigError(path: "\(at).multiline.max_lines", message: "must be at least 1") }
-        do { _ = try MultilineMatcher(m) } catch {
-          throw ConfigError(path: "\(at).multiline.pattern", message: "\(error)")
-        }
-      }
-      if s.maxLineBytes.bytes < 256 {
-        throw ConfigError(path: "\(at).max_line_bytes", message: "must be at least 256 bytes")
-      }
+      try s.settings.validate(at: at)
     }
     names.removeAll()
     for (i, s) in c.sinks.enumerated() {

@@ -23,40 +23,6 @@ public final class AgentMetrics: Sendable {
     CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
   }
 
-  /// Per-source counters, looked up once per source.
-  public struct SourceCounters: Sendable {
-    public let linesRead: CoreMetrics.Counter
-    public let bytesRead: CoreMetrics.Counter
-    public let truncated: CoreMetrics.Counter
-    public let droppedEmpty: CoreMetrics.Counter
-    public let filesWatched: CoreMetrics.Gauge
-    public let readErrors: CoreMetrics.Counter
-    /// Lines of a container log that were not in the runtime's format.
-    public let malformedLines: CoreMetrics.Counter
-    /// Files found truncated (copytruncate), lines then read from the rotated copy, and
-    /// bytes known to be lost (seen but unread, with no copy to read them from).
-    public let truncations: CoreMetrics.Counter
-    public let truncationRecoveredLines: CoreMetrics.Counter
-    public let truncationLostBytes: CoreMetrics.Counter
-    /// Files at start-up whose checkpointed inode now holds a different file.
-    public let inodeReused: CoreMetrics.Counter
-  }
-
-  public func source(_ name: String) -> SourceCounters {
-    SourceCounters(
-      linesRead: counter("sluice_source_lines_total", [("source", name)]),
-      bytesRead: counter("sluice_source_bytes_total", [("source", name)]),
-      truncated: counter("sluice_source_lines_truncated_total", [("source", name)]),
-      droppedEmpty: counter("sluice_events_dropped_total", [("source", name), ("reason", "empty_line")]),
-      filesWatched: gauge("sluice_source_files_watched", [("source", name)]),
-      readErrors: counter("sluice_source_read_errors_total", [("source", name)]),
-      malformedLines: counter("sluice_source_malformed_lines_total", [("source", name)]),
-      truncations: counter("sluice_source_truncations_total", [("source", name)]),
-      truncationRecoveredLines: counter("sluice_source_truncation_recovered_lines_total", [("source", name)]),
-      truncationLostBytes: counter("sluice_source_truncation_lost_bytes_total", [("source", name)]),
-      inodeReused: counter("sluice_source_inode_reused_total", [("source", name)]))
-  }
-
   /// Per-source event accounting done by the pipeline.
   public struct PipelineCounters: Sendable {
     /// Records any source handed to the pipeline (file lines, journal entries).

@@ -41,6 +41,21 @@ public struct MultilineConfig: Sendable, Codable, Equatable {
     maxBytes = try c.decodeIfPresent(ByteSize.self, forKey: .maxBytes)
     timeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .seconds(1)
   }
+
+  /// Checks the combination of keys and compiles the pattern once. `at` is this mapping's
+  /// path, e.g. `sources[0].multiline`.
+  public func validate(at at: String) throws(ConfigError) {
+    if preset == nil && pattern == nil {
+      throw ConfigError(path: at, message: "needs a `preset` (java, python, go) or a `pattern`")
+    }
+    if preset != nil && pattern != nil {
+      throw ConfigError(path: at, message: "`preset` and `pattern` are exclusive")
+    }
+    if maxLines < 1 { throw ConfigError(path: "\(at).max_lines", message: "must be at least 1") }
+    do { _ = try MultilineMatcher(self) } catch {
+      throw ConfigError(path: "\(at).pattern", message: "\(error)")
+    }
+  }
 }
 
 /// Decides, line by line, whether a line continues the pending event.

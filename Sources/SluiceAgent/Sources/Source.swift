@@ -7,7 +7,7 @@ import Logging
 /// A source owns what it reads with (file descriptors, a journal handle) for the whole run,
 /// and knows its positions only as ``SourcePosition``s: the agent hands it the positions an
 /// earlier run had acknowledged, and gets new ones back only through the chunks it sends.
-protocol Source: Sendable {
+public protocol Source: Sendable {
   /// Reads until `stop` is set — then makes one last pass over what was written before it
   /// — or until the task is cancelled.
   /// - Parameters:
@@ -15,13 +15,4 @@ protocol Source: Sendable {
   ///   - output: the pipeline's input. A send waits until the pipeline takes the chunk, so a
   ///     slow sink slows the source (backpressure) instead of filling memory.
   func run(resume: [SourcePosition], output: AsyncChannel<PipelineInput>, stop: StopSignal) async
-}
-
-/// Builds the source a configuration entry asks for: the one place that knows every kind.
-enum SourceFactory {
-  static func make(index: Int, config: SourceConfig, metrics: AgentMetrics, logger: Logger) -> any Source {
-    switch config.type {
-    case .file: FileSource(index: index, config: config, counters: metrics.source(config.name), logger: logger)
-    }
-  }
 }

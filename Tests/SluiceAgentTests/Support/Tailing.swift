@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Testing
 
 @testable import SluiceAgent
 
@@ -16,8 +17,9 @@ func makeTailer(
       sinks: [{name: out, type: file, path: \(dir.path)/out.ndjson}]
       """)
   return FileTailer(
-    sourceIndex: 0, config: config.sources[0], resumeOffsets: resumeOffsets, resumeFingerprints: fingerprints,
-    counters: AgentMetrics().source("app"), logger: Logger(label: "test"), rotateWait: rotateWait)
+    sourceIndex: 0, config: try #require(config.sources[0].settings(as: FileSourceConfig.self)),
+    resumeOffsets: resumeOffsets, resumeFingerprints: fingerprints,
+    counters: FileSourceCounters(AgentMetrics(), source: "app"), logger: Logger(label: "test"), rotateWait: rotateWait)
 }
 
 /// The lines of `chunks`, as text, in order.

@@ -67,9 +67,9 @@ final class FileTailer {
   static let headBytes = 256
 
   let sourceIndex: Int
-  let config: SourceConfig
+  let config: FileSourceConfig
   let logger: Logger
-  let counters: AgentMetrics.SourceCounters
+  let counters: FileSourceCounters
   let rotateWait: Duration
   /// Offsets to resume from, by identity (from the checkpoint store), and the fingerprints of
   /// the files they were saved for.
@@ -91,9 +91,9 @@ final class FileTailer {
   private var newlyOpened: [String] = []
 
   init(
-    sourceIndex: Int, config: SourceConfig, resumeOffsets: [FileIdentity: UInt64],
+    sourceIndex: Int, config: FileSourceConfig, resumeOffsets: [FileIdentity: UInt64],
     resumeFingerprints: [FileIdentity: Fingerprint] = [:],
-    counters: AgentMetrics.SourceCounters,
+    counters: FileSourceCounters,
     logger: Logger, rotateWait: Duration = .seconds(5)
   ) {
     self.sourceIndex = sourceIndex

@@ -15,8 +15,8 @@ public enum PipelineInput: Sendable {
 /// the current end of every file, so lines written before shutdown are not left behind.
 struct FileSource: Source {
   let index: Int
-  let config: SourceConfig
-  let counters: AgentMetrics.SourceCounters
+  let config: FileSourceConfig
+  let counters: FileSourceCounters
   let logger: Logger
 
   /// Resumes every checkpointed file at its offset (and checks its fingerprint).
