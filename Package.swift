@@ -67,6 +67,7 @@ let package = Package(
       dependencies: [
         "SluiceCore",
         "CZlib",
+        "CSystemd",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "Prometheus", package: "swift-prometheus"),
@@ -145,6 +146,8 @@ let package = Package(
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
       ],
       // Read from the source tree (#filePath), not bundled.
       exclude: ["Fixtures"]),

@@ -65,8 +65,8 @@ public enum ReadFrom: String, Sendable, Codable { case beginning, end }
 /// The source kinds the agent knows: the one list a new kind is added to.
 public enum SourceRegistry {
   static let kinds: [any SourceSettings.Type] = [
-    FileSourceConfig.self
-
+    FileSourceConfig.self,
+    JournaldSourceConfig.self,
   ]
 
   static func kind(named name: String) -> (any SourceSettings.Type)? { kinds.first { $0.typeName == name } }

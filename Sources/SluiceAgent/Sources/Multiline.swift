@@ -44,7 +44,7 @@ public struct MultilineConfig: Sendable, Codable, Equatable {
 
   /// Checks the combination of keys and compiles the pattern once. `at` is this mapping's
   /// path, e.g. `sources[0].multiline`.
-  public func validate(at at: String) throws(ConfigError) {
+  public func validate(at: String) throws(ConfigError) {
     if preset == nil && pattern == nil {
       throw ConfigError(path: at, message: "needs a `preset` (java, python, go) or a `pattern`")
     }

@@ -59,7 +59,7 @@ public struct FileSourceConfig: SourceSettings, Equatable {
     inotify = try c.decodeIfPresent(Bool.self, forKey: .inotify) ?? true
   }
 
-  public func validate(at at: String) throws(ConfigError) {
+  public func validate(at: String) throws(ConfigError) {
     if include.isEmpty { throw ConfigError(path: "\(at).include", message: "at least one pattern is required") }
     if pollInterval.nanoseconds < 1_000_000 {
       throw ConfigError(path: "\(at).poll_interval", message: "must be at least 1ms")

@@ -1,0 +1,228 @@
+import Logging
+import SluiceCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The reading loop of one journald source, run on its own thread: positions the journal,
+/// reads entries into chunks, waits for new ones, and hands chunks on (blocking while the
+/// pipeline is busy).
+///
+/// Positions are cursors. Every chunk carries the cursor of the last entry it *looked at* —
+/// written or filtered out — so a filter that rarely matches still moves the checkpoint, and
+/// an idle journal produces no new positions (the checkpoint is then not rewritten).
+final class JournalReader {
+  let sourceIndex: Int
+  let config: JournaldSourceConfig
+  let counters: JournaldSourceCounters
+  let logger: Logger
+  let handoff: ChunkHandoff
+  let stop: StopSignal
+
+  /// A chunk is handed on after this many records or bytes, or this many entries looked
+  /// at, or when the reader catches up with the journal.
+  static let chunkRecords = 1024
+  static let chunkBytes = 256 * 1024
+  static let chunkEntries = 16 * 1024
+  /// How long one wait for new entries lasts (also how quickly a stop is noticed).
+  static let waitMicroseconds: UInt64 = 200_000
+  /// At most this many chunks are read after a stop.
+  static let lastPassChunks = 64
+
+  private var mapper: JournalEntryMapper
+  private var chunk: SourceChunk
+  /// Entries looked at since the last chunk was handed on.
+  private var entriesInChunk = 0
+  private var skippedInChunk = 0
+  private var tooLongInChunk = 0
+  private var binaryInChunk = 0
+
+  init(
+    sourceIndex: Int, config: JournaldSourceConfig, counters: JournaldSourceCounters, logger: Logger,
+    handoff: ChunkHandoff, stop: StopSignal
+  ) {
+    self.sourceIndex = sourceIndex
+    self.config = config
+    self.counters = counters
+    self.logger = logger
+    self.handoff = handoff
+    self.stop = stop
+    mapper = JournalEntryMapper(config)
+    chunk = SourceChunk(sourceIndex: sourceIndex, position: .cursor(""))
+  }
+
+  /// Reads until stopped (then to the current end of the journal) or until the consumer
+  /// goes away.
+  func run(resumeCursor: String?) {
+    var warnedOpen = false
+    while !handoff.isCancelled {
+      let journal: Journal
+      do {
+        journal = try Journal(directory: config.path)
+      } catch {
+        counters.readErrors.increment()
+        if !warnedOpen {
+          logger.error(
+            "cannot open the journal; retrying every second",
+            metadata: ["source": "\(config.name)", "path": "\(config.path ?? "(local)")", "error": "\(error)"])
+          warnedOpen = true
+        }
+        if stop.isStopped { return }
+        sleepUnlessStopped(seconds: 1)
+        continue
+      }
+      journal.setDataThreshold(config.maxFieldBytes.bytes + 1)
+      follow(journal, resumeCursor: resumeCursor)
+      return
+    }
+  }
+
+  /// Positions `journal` and reads it until stopped.
+  private func follow(_ journal: Journal, resumeCursor: String?) {
+    var onUnreadEntry: Bool
+    do {
+      onUnreadEntry = try position(journal, cursor: resumeCursor)
+    } catch {
+      counters.readErrors.increment()
+      logger.error("cannot position the journal", metadata: ["source": "\(config.name)", "error": "\(error)"])
+      return
+    }
+    var errors = 0
+    while !handoff.isCancelled {
+      let stopping = stop.isStopped
+      do {
+        // Read to the current end — on stop, a bounded last pass, in case a writer never
+        // stops (the rest is read after a restart).
+        var chunks = 0
+        while !stopping || chunks < Self.lastPassChunks {
+          if !onUnreadEntry {
+            guard try journal.next() else { break }
+          }
+          onUnreadEntry = false
+          read(journal)
+          if chunk.lineCount >= Self.chunkRecords || chunk.data.count >= Self.chunkBytes
+            || entriesInChunk >= Self.chunkEntries
+          {
+            guard handOn(journal) else { return }
+            chunks += 1
+          }
+        }
+        guard handOn(journal) else { return }
+        errors = 0
+        if stopping { return }
+        _ = try journal.wait(microseconds: Self.waitMicroseconds)
+      } catch {
+        counters.readErrors.increment()
+        errors += 1
+        if errors == 1 {
+          logger.warning("journal read failed", metadata: ["source": "\(config.name)", "error": "\(error)"])
+        }
+        // What was read so far is still good; hand it on before backing off.
+        guard handOn(journal) else { return }
+        if stopping { return }
+        sleepUnlessStopped(seconds: min(Double(errors) * 0.2, 2))
+      }
+    }
+  }
+
+  /// Puts the journal where reading starts. Returns true if it is on an entry that must be
+  /// read before calling `next()` again.
+  ///
+  /// With a saved cursor: on the entry right after it. If the cursor's entry is gone
+  /// (vacuumed, or the cursor is another machine's), sd-journal places the journal where the
+  /// entry would have been — by sequence number, boot and monotonic time, or wall-clock
+  /// time, in that order — and reading goes on from there, with a warning. A cursor that is
+  /// not a cursor at all falls back to `read_from`, with a warning. Both are counted in
+  /// `sluice_source_cursor_invalid_total`.
+  private func position(_ journal: Journal, cursor: String?) throws(JournalError) -> Bool {
+    if let cursor {
+      do {
+        try journal.seek(cursor: cursor)
+        guard try journal.next() else {
+          // Nothing at or after the cursor's place: the entry is gone and nothing followed.
+          invalidCursor(cursor, "its entry is no longer in the journal; reading entries written from now on")
+          return false
+        }
+        if journal.isAt(cursor: cursor) { return false }
+        invalidCursor(cursor, "its entry is no longer in the journal; resuming at the next entry after its time")
+        return true
+      } catch {
+        invalidCursor(cursor, "it is not a journal cursor; starting at read_from: \(config.readFrom.rawValue)")
+      }
+    }
+    switch config.readFrom {
+    case .beginning:
+      try journal.seekHead()
+      return false
+    case .end:
+      // On the last entry, so its cursor is saved at once: after a restart, entries written
+      // in between are read rather than skipped by a second "end".
+      try journal.seekTail()
+      if try journal.previous() {
+        chunk.position = .cursor(try journal.cursor())
+        _ = handoff.put(chunk)
+        chunk = SourceChunk(sourceIndex: sourceIndex, position: .cursor(""))
+      }
+      return false
+    }
+  }
+
+  private func invalidCursor(_ cursor: String, _ why: String) {
+    counters.cursorInvalid.increment()
+    logger.warning(
+      "saved journal cursor cannot be used: \(why)",
+      metadata: ["source": "\(config.name)", "cursor": "\(cursor.prefix(120))"])
+  }
+
+  /// Maps the current entry into the chunk.
+  private func read(_ journal: Journal) {
+    entriesInChunk += 1
+    switch mapper.map(journal, into: &chunk.data) {
+    case .skipped:
+      skippedInChunk += 1
+    case .written(_, let tooLong, let binary):
+      if tooLong + binary > 0 {
+        chunk.truncatedLines.append(chunk.lineEnds.count)
+        tooLongInChunk += tooLong
+        binaryInChunk += binary
+      }
+      chunk.lineEnds.append(chunk.data.count)
+    }
+  }
+
+  /// Hands the chunk on with the cursor of the last entry looked at, if any entry was.
+  /// Returns false if the consumer has gone.
+  private func handOn(_ journal: Journal) -> Bool {
+    guard entriesInChunk > 0 else { return !handoff.isCancelled }
+    do {
+      chunk.position = .cursor(try journal.cursor())
+    } catch {
+      // Without a cursor the chunk cannot be acknowledged; keep reading into it.
+      counters.readErrors.increment()
+      return !handoff.isCancelled
+    }
+    counters.entriesRead.increment(by: entriesInChunk)
+    if skippedInChunk > 0 { counters.entriesSkipped.increment(by: skippedInChunk) }
+    if tooLongInChunk > 0 { counters.fieldsTooLong.increment(by: tooLongInChunk) }
+    if binaryInChunk > 0 { counters.fieldsBinary.increment(by: binaryInChunk) }
+    if !chunk.data.isEmpty { counters.bytes.increment(by: chunk.data.count) }
+    entriesInChunk = 0
+    skippedInChunk = 0
+    tooLongInChunk = 0
+    binaryInChunk = 0
+    let full = chunk
+    chunk = SourceChunk(sourceIndex: sourceIndex, position: .cursor(""))
+    chunk.data.reserveCapacity(min(full.data.count, Self.chunkBytes) + 4096)
+    return handoff.put(full)
+  }
+
+  private func sleepUnlessStopped(seconds: Double) {
+    var left = seconds
+    while left > 0 && !stop.isStopped && !handoff.isCancelled {
+      let step = min(left, 0.1)
+      usleep(UInt32(step * 1_000_000))
+      left -= step
+    }
+  }
+}
