@@ -227,3 +227,78 @@ struct JournaldSourceTests {
     #expect(run.seqs.first == 0)
   }
 }
+
+/// Multiline over journal MESSAGEs: a stack trace a unit logged entry by entry is joined,
+/// per unit, and the cursor never passes an event still being joined.
+@Suite("journald multiline", .timeLimit(.minutes(2)))
+struct JournaldMultilineTests {
+  static func journal(_ dir: TempDirectory) throws -> [[String: Any]] {
+    let t0 = JournaldSourceTests.t0
+    var entries: [JournalEntry] = []
+    func add(_ unit: String, _ message: String) {
+      let seq = entries.count
+      entries.append(
+        JournalEntry(
+          seq: seq, time: t0 + UInt64(seq) * 1000, message: message, priority: 3, unit: "\(unit).service",
+          identifier: unit))
+    }
+    add("app", "request failed")
+    add("app", "Exception in thread \"main\" java.lang.IllegalStateException: boom")
+    add("db", "checkpoint complete")
+    add("app", "\tat com.example.Service.run(Service.java:42)")
+    add("db", "vacuum done")
+    add("app", "\tat com.example.Main.main(Main.java:7)")
+    add("app", "next request ok")
+    // The last event of app is a trace that nothing follows.
+    add("app", "java.io.IOException: disk")
+    add("app", "\tat com.example.Disk.write(Disk.java:9)")
+    try JournalFiles.write(entries, to: dir.path + "/a.journal")
+    return try JournalFiles.journalctl(dir.path)
+  }
+
+  @Test func tracesAreJoinedPerUnitAndTheCursorWaitsForThem() async throws {
+    let dir = try TempDirectory()
+    let all = try Self.journal(dir)
+    var positionWhilePending: String?
+    let run = try await JournaldRun.run(
+      "path: \(dir.path), read_from: beginning, fields: [SEQ, _SYSTEMD_UNIT], multiline: {preset: java, timeout: 30s}"
+    ) { run in
+      // Everything is read; db's "vacuum done" and app's last trace are still open (nothing
+      // of their unit followed, and the timeout is long).
+      if run.records.count == 4, positionWhilePending == nil {
+        positionWhilePending = run.lastCursor
+        return true
+      }
+      return false
+    }
+    let records = run.records
+    #expect(
+      records.map { $0["message"] as? String ?? "" } == [
+        "request failed", "checkpoint complete",
+        "Exception in thread \"main\" java.lang.IllegalStateException: boom\n\tat com.example.Service.run(Service.java:42)\n\tat com.example.Main.main(Main.java:7)",
+        "next request ok",
+        // Completed at stop, oldest first.
+        "vacuum done", "java.io.IOException: disk\n\tat com.example.Disk.write(Disk.java:9)",
+      ])
+    let trace = try #require(records.first { ($0["message"] as? String)?.hasPrefix("Exception") == true })
+    // The joined event is the first entry's: its SEQ and time.
+    #expect(trace["journald.seq"] as? String == "1")
+    #expect(trace["journald.unit"] as? String == "app.service")
+    // While they were open the position stayed on the entry before the earliest (SEQ 3,
+    // before db's "vacuum done")...
+    #expect(positionWhilePending == all[3]["__CURSOR"] as? String)
+    // ...and the stop completed it and moved the position to the end.
+    #expect(run.lastCursor == all.last?["__CURSOR"] as? String)
+  }
+
+  @Test func anIdleUnitsEventCompletesAfterTheTimeout() async throws {
+    let dir = try TempDirectory()
+    let all = try Self.journal(dir)
+    let run = try await JournaldRun.run(
+      "path: \(dir.path), read_from: beginning, fields: [SEQ], multiline: {preset: java, timeout: 100ms}"
+    ) { $0.records.count == 6 }
+    #expect(
+      run.records.last?["message"] as? String == "java.io.IOException: disk\n\tat com.example.Disk.write(Disk.java:9)")
+    #expect(run.lastCursor == all.last?["__CURSOR"] as? String)
+  }
+}

@@ -129,6 +129,8 @@ public final class CheckpointStore: Sendable {
     case .file(let f):
       advance(source: source, path: f.path, identity: f.identity, to: f.offset, fingerprint: f.fingerprint)
     case .cursor(let cursor):
+      // Empty: the source has no position yet (nothing before its first entry to resume at).
+      if cursor.isEmpty { return }
       state.withLock { s in
         if s.cursors[source]?.cursor == cursor { return }
         s.cursors[source] = CursorEntry(source: source, cursor: cursor, updated: Date().timeIntervalSince1970)

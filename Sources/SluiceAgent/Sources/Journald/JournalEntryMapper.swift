@@ -21,8 +21,9 @@ struct JournalEntryMapper {
   enum Outcome: Equatable {
     /// Filtered out.
     case skipped
-    /// Written; with the bytes written and the fields cut or repaired.
-    case written(bytes: Int, tooLong: Int, binary: Int)
+    /// Written; with the bytes written, the fields cut or repaired, and where in the output
+    /// the message's (escaped) text is, if the entry has a text `MESSAGE`.
+    case written(bytes: Int, tooLong: Int, binary: Int, message: Range<Int>?)
   }
 
   private static let message = 0
@@ -45,6 +46,8 @@ struct JournalEntryMapper {
   /// Raw matches: every group must match (one field's alternative values).
   private let allOf: [(slot: Int, values: [[UInt8]])]
   private let maxPriority: UInt8?
+  private let unitSlot: Int?
+  private let identifierSlot: Int?
   private let maxFieldBytes: Int
 
   private var messageEvent = Event()
@@ -79,6 +82,13 @@ struct JournalEntryMapper {
       groups[field, default: []].append(Array(m[m.index(after: eq)...].utf8))
     }
     allOf = order.map { (slot($0), groups[$0]!) }
+    if config.multiline != nil {
+      unitSlot = slot("_SYSTEMD_UNIT")
+      identifierSlot = slot("SYSLOG_IDENTIFIER")
+    } else {
+      unitSlot = names.firstIndex(of: Array("_SYSTEMD_UNIT".utf8))
+      identifierSlot = names.firstIndex(of: Array("SYSLOG_IDENTIFIER".utf8))
+    }
     maxPriority = config.priority.map { UInt8(ascii: "0") + UInt8($0.value) }
     maxFieldBytes = config.maxFieldBytes.bytes
     self.names = names
@@ -134,6 +144,13 @@ struct JournalEntryMapper {
     }
     return back == 3 && p[n] & 0xC0 == 0x80 ? limit : n
   }
+
+  /// The current entry's `MESSAGE` as read (cut to `max_field_bytes`), if it has one.
+  var message: ArraySlice<UInt8>? { value(Self.message) }
+
+  /// The current entry's `_SYSTEMD_UNIT`, else its `SYSLOG_IDENTIFIER` (what multiline
+  /// joining groups by), if kept or filtered on.
+  var stream: ArraySlice<UInt8>? { unitSlot.flatMap { value($0) } ?? identifierSlot.flatMap { value($0) } }
 
   private func value(_ slot: Int) -> ArraySlice<UInt8>? {
     fullCounts[slot] < 0 ? nil : scratch[starts[slot]..<starts[slot] + counts[slot]]
@@ -198,10 +215,13 @@ struct JournalEntryMapper {
       out.append(UInt8(ascii: "\""))
       needsComma = true
     }
+    var messageRange: Range<Int>?
     if !messageIsRecord, fullCounts[Self.message] >= 0 {
       if needsComma { out.append(UInt8(ascii: ",")) }
       JSONWriter.appendRaw(Self.messageKey, to: &out)
+      let textStart = out.count
       binary += appendContent(Self.message, to: &out)
+      messageRange = textStart..<out.count
       out.append(UInt8(ascii: "\""))
       needsComma = true
     }
@@ -217,7 +237,7 @@ struct JournalEntryMapper {
       needsComma = true
     }
     out.append(UInt8(ascii: "}"))
-    return .written(bytes: out.count - start, tooLong: tooLong, binary: binary)
+    return .written(bytes: out.count - start, tooLong: tooLong, binary: binary, message: messageRange)
   }
 
   /// Set by ``jsonObjectMembers(of:)`` for the entry being written.

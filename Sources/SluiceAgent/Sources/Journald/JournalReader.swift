@@ -31,6 +31,13 @@ final class JournalReader {
   static let lastPassChunks = 64
 
   private var mapper: JournalEntryMapper
+  /// With `multiline`: the joiners, the record of the entry being read, and the cursor of
+  /// the entry read before it.
+  private var multiline: JournalMultiline?
+  private var entry: [UInt8] = []
+  private var previousCursor = ""
+  /// Records were emitted since the last hand-on without an entry being read (timeouts).
+  private var emittedSinceHandOn = false
   private var chunk: SourceChunk
   /// Entries looked at since the last chunk was handed on.
   private var entriesInChunk = 0
@@ -49,6 +56,8 @@ final class JournalReader {
     self.handoff = handoff
     self.stop = stop
     mapper = JournalEntryMapper(config)
+    // Validated when the configuration was loaded.
+    multiline = config.multiline.flatMap { try? JournalMultiline($0, maxFieldBytes: config.maxFieldBytes.bytes) }
     chunk = SourceChunk(sourceIndex: sourceIndex, position: .cursor(""))
   }
 
@@ -104,10 +113,12 @@ final class JournalReader {
           if chunk.lineCount >= Self.chunkRecords || chunk.data.count >= Self.chunkBytes
             || entriesInChunk >= Self.chunkEntries
           {
+            multiline?.flushIdle(now: .now, emit: emitJoined)
             guard handOn(journal) else { return }
             chunks += 1
           }
         }
+        multiline?.flushIdle(now: .now, all: stopping, emit: emitJoined)
         guard handOn(journal) else { return }
         errors = 0
         if stopping { return }
@@ -175,28 +186,65 @@ final class JournalReader {
       metadata: ["source": "\(config.name)", "cursor": "\(cursor.prefix(120))"])
   }
 
-  /// Maps the current entry into the chunk.
+  /// Maps the current entry into the chunk (or, with multiline, into its stream's event).
   private func read(_ journal: Journal) {
     entriesInChunk += 1
-    switch mapper.map(journal, into: &chunk.data) {
+    guard multiline != nil else {
+      let at = chunk.lineEnds.count
+      count(mapper.map(journal, into: &chunk.data), truncatedAt: at)
+      return
+    }
+    entry.removeAll(keepingCapacity: true)
+    let outcome = mapper.map(journal, into: &entry)
+    if case .written(_, let tooLong, let binary, let messageRange) = outcome {
+      let stream = mapper.stream ?? []
+      if let messageRange, let message = mapper.message {
+        multiline!.add(
+          stream: stream, message: message, record: entry, messageRange: messageRange,
+          truncated: tooLong + binary > 0, before: previousCursor, emit: emitJoined)
+      } else {
+        // A JSON record or an entry without MESSAGE: not joined, and it ends its stream's event.
+        multiline!.flush(stream: stream, emit: emitJoined)
+        if tooLong + binary > 0 { chunk.truncatedLines.append(chunk.lineEnds.count) }
+        chunk.data.append(contentsOf: entry)
+        chunk.lineEnds.append(chunk.data.count)
+      }
+    }
+    count(outcome, truncatedAt: nil)
+    previousCursor = (try? journal.cursor()) ?? previousCursor
+  }
+
+  /// Tallies an entry's outcome; without multiline, ends the record it wrote.
+  private func count(_ outcome: JournalEntryMapper.Outcome, truncatedAt: Int?) {
+    switch outcome {
     case .skipped:
       skippedInChunk += 1
-    case .written(_, let tooLong, let binary):
-      if tooLong + binary > 0 {
-        chunk.truncatedLines.append(chunk.lineEnds.count)
-        tooLongInChunk += tooLong
-        binaryInChunk += binary
-      }
+    case .written(_, let tooLong, let binary, _):
+      tooLongInChunk += tooLong
+      binaryInChunk += binary
+      guard let k = truncatedAt else { return }
+      if tooLong + binary > 0 { chunk.truncatedLines.append(k) }
       chunk.lineEnds.append(chunk.data.count)
     }
+  }
+
+  /// Writes a joined multiline event into the chunk.
+  private func emitJoined(head: [UInt8], text: ArraySlice<UInt8>, tail: [UInt8], truncated: Bool) {
+    if truncated { chunk.truncatedLines.append(chunk.lineEnds.count) }
+    chunk.data.append(contentsOf: head)
+    text.withUnsafeBytes { _ = JSONWriter.appendStringContent($0, to: &chunk.data) }
+    chunk.data.append(contentsOf: tail)
+    chunk.lineEnds.append(chunk.data.count)
+    emittedSinceHandOn = true
   }
 
   /// Hands the chunk on with the cursor of the last entry looked at, if any entry was.
   /// Returns false if the consumer has gone.
   private func handOn(_ journal: Journal) -> Bool {
-    guard entriesInChunk > 0 else { return !handoff.isCancelled }
+    guard entriesInChunk > 0 || emittedSinceHandOn else { return !handoff.isCancelled }
     do {
-      chunk.position = .cursor(try journal.cursor())
+      // Not past a pending multiline event's first entry.
+      chunk.position = .cursor(try multiline?.earliestStart ?? journal.cursor())
     } catch {
       // Without a cursor the chunk cannot be acknowledged; keep reading into it.
       counters.readErrors.increment()
@@ -208,6 +256,7 @@ final class JournalReader {
     if binaryInChunk > 0 { counters.fieldsBinary.increment(by: binaryInChunk) }
     if !chunk.data.isEmpty { counters.bytes.increment(by: chunk.data.count) }
     entriesInChunk = 0
+    emittedSinceHandOn = false
     skippedInChunk = 0
     tooLongInChunk = 0
     binaryInChunk = 0

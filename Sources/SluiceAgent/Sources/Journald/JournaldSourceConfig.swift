@@ -27,6 +27,9 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
   /// Longer field values (MESSAGE included) are cut to this size and the event is marked
   /// `"_truncated": true`.
   public var maxFieldBytes: ByteSize
+  /// Joining the MESSAGEs of one unit (or identifier) into one event — a stack trace logged
+  /// line by line — as for files (off if absent).
+  public var multiline: MultilineConfig?
 
   /// One kept journal field.
   public struct FieldMapping: Sendable, Equatable {
@@ -50,7 +53,7 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
   }
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case name, path, units, identifiers, priority, matches, fields
+    case name, path, units, identifiers, priority, matches, fields, multiline
     case readFrom = "read_from", maxFieldBytes = "max_field_bytes"
   }
 
@@ -65,6 +68,7 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
     matches = try c.decodeIfPresent([String].self, forKey: .matches) ?? []
     readFrom = try c.decodeIfPresent(ReadFrom.self, forKey: .readFrom) ?? .end
     maxFieldBytes = try c.decodeIfPresent(ByteSize.self, forKey: .maxFieldBytes) ?? ByteSize(bytes: 1 << 20)
+    multiline = try c.decodeIfPresent(MultilineConfig.self, forKey: .multiline)
     if let names = try? c.decodeIfPresent([String].self, forKey: .fields) {
       // `fields: [_SYSTEMD_UNIT, CODE_FILE]`
       fields = names.map { FieldMapping(field: $0, key: Self.defaultKey(for: $0)) }
@@ -124,6 +128,7 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
         throw ConfigError(path: "\(at).fields", message: "two fields map to the key '\(f.key)'")
       }
     }
+    if let multiline { try multiline.validate(at: "\(at).multiline") }
     if maxFieldBytes.bytes < 256 {
       throw ConfigError(path: "\(at).max_field_bytes", message: "must be at least 256 bytes")
     }
