@@ -7,9 +7,9 @@ import Testing
 @Suite("journald config")
 struct JournaldConfigTests {
   static func parse(_ settings: String) throws -> JournaldSourceConfig {
+    let entry = settings.isEmpty ? "" : ", " + settings
     let c = try ConfigLoader.parse(
-      yaml: "sources: [{name: j, type: journald\(settings.isEmpty ? "" : ", " + settings)}]\nsinks: [{name: o, type: console}]"
-    )
+      yaml: "sources: [{name: j, type: journald\(entry)}]\nsinks: [{name: o, type: console}]")
     #expect(c.sources[0].type == "journald")
     return try #require(c.sources[0].settings(as: JournaldSourceConfig.self))
   }
