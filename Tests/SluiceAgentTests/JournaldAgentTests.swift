@@ -120,6 +120,12 @@ struct JournaldAgentTests {
     _ = await agent.adminPort()
     let last = try #require(try JournalFiles.journalctl(journal).last?["__CURSOR"] as? String)
     #expect(try await Self.waitFor { Self.savedCursor(data) == last })
+    // Idle: no new position, so the checkpoint file is not rewritten (several journal waits
+    // and checkpoint intervals pass).
+    let checkpointFile = data + "/checkpoints.json"
+    let written = try FileManager.default.attributesOfItem(atPath: checkpointFile)[.modificationDate] as? Date
+    try await Task.sleep(for: .milliseconds(700))
+    #expect(try FileManager.default.attributesOfItem(atPath: checkpointFile)[.modificationDate] as? Date == written)
     _ = await agent.kill9()
     let round2 = Array(Self.seqs(out)[written1...])
     #expect(round2.first == resumeAfter + 1, "resumed at \(String(describing: round2.first)), saved \(resumeAfter)")
@@ -144,6 +150,48 @@ struct JournaldAgentTests {
     print(
       "journald restart: 25000 entries, 2 SIGKILLs: 0 missing, \(all.count - unique.count) sent twice (unsaved at the first kill)"
     )
+  }
+
+  /// The peers' bug: a cursor saved on read. Here a sink that cannot deliver holds the cursor
+  /// back, and after a kill everything read is read again and delivered.
+  @Test func aCursorIsNotSavedForWhatNoSinkHasDelivered() async throws {
+    let dir = try TempDirectory()
+    let journal = dir.path + "/journal"
+    try FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: true)
+    try JournalFiles.write(Self.entries(0..<300), to: journal + "/a.journal")
+    let data = dir.path + "/data"
+    let out = dir.path + "/out.ndjson"
+    func config(_ sink: String) throws -> URL {
+      let url = dir.file("agent.yaml")
+      try """
+      data_dir: \(data)
+      checkpoint_interval: 20ms
+      sources:
+        - {name: journal, type: journald, path: \(journal), read_from: beginning, fields: [SEQ]}
+      sinks:
+        - \(sink)
+      admin: {address: "127.0.0.1:0"}
+      """.write(to: url, atomically: true, encoding: .utf8)
+      return url
+    }
+    // Nothing listens on port 9 (discard) here: every send fails and is retried.
+    var agent = try AgentProcess(
+      config: try config(
+        "{name: out, type: http, url: 'http://127.0.0.1:9/x', batch: {max_events: 50, max_age: 10ms}, retry: {initial_backoff: 10ms, max_backoff: 50ms}}"
+      ))
+    let port = try #require(await agent.adminPort())
+    _ = try await DeliveryGuaranteeTests.waitForMetric("sluice_journald_entries_read_total", port: port) {
+      $0 >= 300
+    }
+    _ = try await DeliveryGuaranteeTests.waitForMetric("sluice_sink_retries_total", port: port) { $0 >= 3 }
+    #expect(Self.savedCursor(data) == nil)
+    _ = await agent.kill9()
+    agent = try AgentProcess(
+      config: try config("{name: out, type: file, path: \(out), compression: none, batch: {max_age: 10ms}}"))
+    _ = await agent.adminPort()
+    #expect(try await Self.waitFor { Self.lineCount(out) >= 300 })
+    #expect(await agent.terminate() == 0)
+    #expect(Self.seqs(out) == Array(0..<300))
   }
 
   @Test func configuredFiltersAndTheDefaultFieldsReachTheSink() async throws {
