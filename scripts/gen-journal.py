@@ -9,6 +9,7 @@ goes through systemd-journal-remote, so the result is a real journal file.
 Usage: gen-journal.py N DIR
 """
 import json
+import os
 import random
 import struct
 import subprocess
@@ -100,3 +101,4 @@ with open(export, "wb") as f:
     f.write(b"".join(chunks))
 subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", out_dir + "/bench.journal", export], check=True,
                stderr=subprocess.DEVNULL)
+os.remove(export)

@@ -87,16 +87,16 @@ final class Journal {
     return sd_journal_get_realtime_usec(handle, &usec) >= 0 ? usec : 0
   }
 
-  /// Calls `body` with each field of the current entry as `NAME=value` bytes. The bytes are
-  /// valid only during the call. Fields that cannot be read (compressed with an algorithm
-  /// this libsystemd lacks) are skipped by sd-journal.
-  func forEachField(_ body: (UnsafeRawBufferPointer) -> Void) {
+  /// Calls `body` with each field of the current entry as `NAME=value` bytes, until it
+  /// returns false. The bytes are valid only during the call. Fields that cannot be read
+  /// (compressed with an algorithm this libsystemd lacks) are skipped by sd-journal.
+  func forEachField(_ body: (UnsafeRawBufferPointer) -> Bool) {
     sd_journal_restart_data(handle)
     var data: UnsafeRawPointer?
     var length = 0
     while sd_journal_enumerate_available_data(handle, &data, &length) > 0 {
       guard let data else { continue }
-      body(UnsafeRawBufferPointer(start: data, count: length))
+      if !body(UnsafeRawBufferPointer(start: data, count: length)) { return }
     }
   }
 

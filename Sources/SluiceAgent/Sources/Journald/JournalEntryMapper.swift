@@ -38,6 +38,9 @@ struct JournalEntryMapper {
   private var fullCounts: [Int]
   private var scratch: [UInt8] = []
   private var seen = 0
+  /// Bytes of entry data enumerated so far (the reader reopens the journal after a while,
+  /// which unmaps what sd-journal has mapped).
+  var bytesSeen = 0
 
   /// Kept fields: slot and the pre-encoded `,"journald.unit":` that precedes the value.
   private let kept: [(slot: Int, prefix: [UInt8])]
@@ -112,10 +115,11 @@ struct JournalEntryMapper {
     seen = 0
     let wanted = names.count
     journal.forEachField { item in
-      guard seen < wanted, let base = item.baseAddress else { return }
+      bytesSeen &+= item.count
+      guard let base = item.baseAddress else { return true }
       let p = base.assumingMemoryBound(to: UInt8.self)
       let scan = min(item.count, 65)
-      guard let eqPointer = memchr(p, Int32(UInt8(ascii: "=")), scan) else { return }
+      guard let eqPointer = memchr(p, Int32(UInt8(ascii: "=")), scan) else { return true }
       let nameLength = UnsafeRawPointer(eqPointer) - base
       for s in 0..<wanted where fullCounts[s] < 0 && names[s].count == nameLength {
         let same = names[s].withUnsafeBytes { memcmp($0.baseAddress!, p, nameLength) == 0 }
@@ -130,6 +134,8 @@ struct JournalEntryMapper {
         seen += 1
         break
       }
+      // Every wanted field found: the rest of the entry is not needed.
+      return seen < wanted
     }
   }
 

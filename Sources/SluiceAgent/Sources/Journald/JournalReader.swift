@@ -27,6 +27,10 @@ final class JournalReader {
   static let chunkEntries = 16 * 1024
   /// How long one wait for new entries lasts (also how quickly a stop is noticed).
   static let waitMicroseconds: UInt64 = 200_000
+  /// The journal is reopened after this much entry data: sd-journal maps journal files in
+  /// windows and keeps them, so the process's resident (file-backed) memory would otherwise
+  /// grow to the size of everything read.
+  static let reopenBytes = 16 << 20
   /// At most this many chunks are read after a stop.
   static let lastPassChunks = 64
 
@@ -88,7 +92,8 @@ final class JournalReader {
   }
 
   /// Positions `journal` and reads it until stopped.
-  private func follow(_ journal: Journal, resumeCursor: String?) {
+  private func follow(_ opened: Journal, resumeCursor: String?) {
+    var journal = opened
     var onUnreadEntry: Bool
     do {
       onUnreadEntry = try position(journal, cursor: resumeCursor)
@@ -115,11 +120,13 @@ final class JournalReader {
           {
             multiline?.flushIdle(now: .now, emit: emitJoined)
             guard handOn(journal) else { return }
+            if mapper.bytesSeen >= Self.reopenBytes { journal = reopened(journal) }
             chunks += 1
           }
         }
         multiline?.flushIdle(now: .now, all: stopping, emit: emitJoined)
         guard handOn(journal) else { return }
+        if mapper.bytesSeen >= Self.reopenBytes { journal = reopened(journal) }
         errors = 0
         if stopping { return }
         _ = try journal.wait(microseconds: Self.waitMicroseconds)
@@ -176,6 +183,23 @@ final class JournalReader {
         chunk = SourceChunk(sourceIndex: sourceIndex, position: .cursor(""))
       }
       return false
+    }
+  }
+
+  /// A fresh handle on the same entry (its mappings start empty), or `journal` itself if
+  /// that fails.
+  private func reopened(_ journal: Journal) -> Journal {
+    mapper.bytesSeen = 0
+    do {
+      let cursor = try journal.cursor()
+      let fresh = try Journal(directory: config.path)
+      fresh.setDataThreshold(config.maxFieldBytes.bytes + 1)
+      try fresh.seek(cursor: cursor)
+      guard try fresh.next(), fresh.isAt(cursor: cursor) else { return journal }
+      journal.close()
+      return fresh
+    } catch {
+      return journal
     }
   }
 
