@@ -86,37 +86,51 @@ struct JournaldAgentTests {
     try JournalFiles.write(Self.entries(0..<20_000), to: journal + "/a.journal")
     let out = dir.path + "/out.ndjson"
     let data = dir.path + "/data"
-    let config = dir.file("agent.yaml")
-    try """
-    data_dir: \(data)
-    checkpoint_interval: 50ms
-    sources:
-      - {name: journal, type: journald, path: \(journal), read_from: beginning, fields: [SEQ, _SYSTEMD_UNIT]}
-    pipeline: [{type: parse}]
-    sinks:
-      - {name: out, type: file, path: \(out), compression: none, batch: {max_events: 500, max_age: 20ms}}
-    admin: {address: "127.0.0.1:0"}
-    """.write(to: config, atomically: true, encoding: .utf8)
-    var bySeq: [String: Int] = [:]
-    func refreshCursors() throws {
-      for e in try JournalFiles.journalctl(journal) {
-        if let c = e["__CURSOR"] as? String, let s = (e["SEQ"] as? String).flatMap(Int.init) { bySeq[c] = s }
-      }
+    func config(_ sink: String) throws -> URL {
+      let url = dir.file("agent.yaml")
+      try """
+      data_dir: \(data)
+      checkpoint_interval: 50ms
+      sources:
+        - {name: journal, type: journald, path: \(journal), read_from: beginning, fields: [SEQ, _SYSTEMD_UNIT]}
+      pipeline: [{type: parse}]
+      sinks:
+        - \(sink)
+      admin: {address: "127.0.0.1:0"}
+      """.write(to: url, atomically: true, encoding: .utf8)
+      return url
     }
-    try refreshCursors()
+    var bySeq: [String: Int] = [:]
+    for e in try JournalFiles.journalctl(journal) {
+      if let c = e["__CURSOR"] as? String, let s = (e["SEQ"] as? String).flatMap(Int.init) { bySeq[c] = s }
+    }
 
-    // Round 1: killed mid-journal, once something is saved.
-    var agent = try AgentProcess(config: config)
+    // Round 1: a backend that takes four batches and then answers 503 for ever, so the agent
+    // is stuck midway — with events read but not delivered — when it is killed.
+    let receiver = try await TestReceiver.start { attempt, _ in attempt < 4 ? (200, []) : (503, []) }
+    defer { receiver.stop() }
+    var agent = try AgentProcess(
+      config: try config(
+        "{name: out, type: http, url: '\(receiver.url)', batch: {max_events: 500, max_age: 20ms}, retry: {initial_backoff: 10ms, max_backoff: 50ms}}"
+      ))
     _ = await agent.adminPort()
-    #expect(try await Self.waitFor { Self.lineCount(out) >= 2000 && Self.savedCursor(data) != nil })
+    #expect(await receiver.waitForEvents(2000))
+    // Delivered: entries 0-1999; acknowledged (and saved): the chunks wholly among them.
+    #expect(try await Self.waitFor { Self.savedCursor(data) != nil })
+    #expect(try await Self.waitFor { receiver.attempts >= 8 })
     _ = await agent.kill9()
+    let round1 = receiver.lines.compactMap { line -> Int? in
+      guard let r = line.range(of: #""journald.seq":""#) else { return nil }
+      return Int(line[r.upperBound...].prefix { $0.isNumber })
+    }
+    #expect(round1 == Array(0..<2000))
     let saved1 = try #require(Self.savedCursor(data))
     let resumeAfter = try #require(bySeq[saved1])
-    try #require(resumeAfter < 19_999, "round 1 read everything before it was killed; the test needs it killed midway")
-    let written1 = Self.seqs(out).count
+    let written1 = round1.count
+    let fileSink = "{name: out, type: file, path: \(out), compression: none, batch: {max_events: 500, max_age: 20ms}}"
 
     // Round 2: resumes right after the saved cursor; killed once everything is saved.
-    agent = try AgentProcess(config: config)
+    agent = try AgentProcess(config: try config(fileSink))
     _ = await agent.adminPort()
     let last = try #require(try JournalFiles.journalctl(journal).last?["__CURSOR"] as? String)
     #expect(try await Self.waitFor { Self.savedCursor(data) == last })
@@ -127,28 +141,28 @@ struct JournaldAgentTests {
     try await Task.sleep(for: .milliseconds(700))
     #expect(try FileManager.default.attributesOfItem(atPath: checkpointFile)[.modificationDate] as? Date == written)
     _ = await agent.kill9()
-    let round2 = Array(Self.seqs(out)[written1...])
+    let round2 = Self.seqs(out)
     #expect(round2.first == resumeAfter + 1, "resumed at \(String(describing: round2.first)), saved \(resumeAfter)")
-    #expect(round2.last == 19_999)
+    #expect(round2 == Array((resumeAfter + 1)..<20_000))
     let written2 = Self.seqs(out).count
 
     // While it is down, journald rotates: a new file with more entries.
     try JournalFiles.write(Self.entries(20_000..<25_000), to: journal + "/b.journal")
 
     // Round 3: exactly the new entries, once each.
-    agent = try AgentProcess(config: config)
+    agent = try AgentProcess(config: try config(fileSink))
     _ = await agent.adminPort()
     #expect(try await Self.waitFor { Self.lineCount(out) >= written2 + 5000 })
     #expect(await agent.terminate() == 0)
     #expect(Array(Self.seqs(out)[written2...]) == Array(20_000..<25_000))
 
-    let all = Self.seqs(out)
+    let all = round1 + Self.seqs(out)
     let unique = Set(all)
     #expect(unique == Set(0..<25_000), "missing \(25_000 - unique.count)")
     // Sent twice: only what round 1 had written but not saved when it was killed.
     #expect(all.count - unique.count == written1 - (resumeAfter + 1))
     print(
-      "journald restart: 25000 entries, 2 SIGKILLs: 0 missing, \(all.count - unique.count) sent twice (unsaved at the first kill)"
+      "journald restart: 25000 entries, 2 SIGKILLs: \(25_000 - unique.count) missing, \(all.count - unique.count) sent twice (delivered but not acknowledged at the first kill)"
     )
   }
 
@@ -174,10 +188,12 @@ struct JournaldAgentTests {
       """.write(to: url, atomically: true, encoding: .utf8)
       return url
     }
-    // Nothing listens on port 9 (discard) here: every send fails and is retried.
+    // A backend that answers 503 to everything: every send fails and is retried.
+    let receiver = try await TestReceiver.start { _, _ in (503, []) }
+    defer { receiver.stop() }
     var agent = try AgentProcess(
       config: try config(
-        "{name: out, type: http, url: 'http://127.0.0.1:9/x', batch: {max_events: 50, max_age: 10ms}, retry: {initial_backoff: 10ms, max_backoff: 50ms}}"
+        "{name: out, type: http, url: '\(receiver.url)', batch: {max_events: 50, max_age: 10ms}, retry: {initial_backoff: 10ms, max_backoff: 50ms}}"
       ))
     let port = try #require(await agent.adminPort())
     _ = try await DeliveryGuaranteeTests.waitForMetric("sluice_journald_entries_read_total", port: port) {
