@@ -85,8 +85,10 @@ struct FlakyReceiverTests {
     let elapsed = clock.now - start
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout == "late 200")
+    // Held for the delay; that it then arrived at all is `status == 0` (curl gives up after
+    // its `--max-time`). No upper bound on the time: the whole suite runs in parallel on two
+    // cores, and spawning curl alone has taken seconds then.
     #expect(elapsed >= .milliseconds(800))
-    #expect(elapsed < .seconds(10))
   }
 
   @Test func serviceUnavailableCarriesRetryAfter() async throws {
