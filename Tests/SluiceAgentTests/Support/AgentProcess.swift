@@ -25,8 +25,13 @@ final class AgentProcess: Sendable {
 
   /// Runs `sluice` with `arguments` to completion; returns exit status, stdout and stderr.
   static func run(_ arguments: [String]) throws -> (Int32, String, String) {
+    try run(tool: binary, arguments)
+  }
+
+  /// Runs any executable to completion; returns exit status, stdout and stderr.
+  static func run(tool: URL, _ arguments: [String]) throws -> (Int32, String, String) {
     let p = Process()
-    p.executableURL = binary
+    p.executableURL = tool
     p.arguments = arguments
     let out = Pipe()
     let err = Pipe()
