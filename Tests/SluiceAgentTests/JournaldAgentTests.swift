@@ -80,6 +80,25 @@ struct JournaldAgentTests {
     return condition()
   }
 
+  /// Writes `agent.yaml` in `dir`: the journald source on `journal` (from the beginning,
+  /// keeping `fields`), `parse`, one sink, data in `dir/data`.
+  static func writeConfig(
+    _ dir: TempDirectory, journal: String, interval: String, fields: String, sink: String
+  ) throws -> URL {
+    let url = dir.file("agent.yaml")
+    try """
+    data_dir: \(dir.path)/data
+    checkpoint_interval: \(interval)
+    sources:
+      - {name: journal, type: journald, path: \(journal), read_from: beginning, fields: \(fields)}
+    pipeline: [{type: parse}]
+    sinks:
+      - \(sink)
+    admin: {address: "127.0.0.1:0"}
+    """.write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
   @Test func killedAndRestartedTheCursorResumesWithNoLossAndNoRepeatOfWhatWasSaved() async throws {
     let dir = try TempDirectory()
     let journal = dir.path + "/journal"
@@ -88,18 +107,7 @@ struct JournaldAgentTests {
     let out = dir.path + "/out.ndjson"
     let data = dir.path + "/data"
     func config(_ sink: String) throws -> URL {
-      let url = dir.file("agent.yaml")
-      try """
-      data_dir: \(data)
-      checkpoint_interval: 50ms
-      sources:
-        - {name: journal, type: journald, path: \(journal), read_from: beginning, fields: [SEQ, _SYSTEMD_UNIT]}
-      pipeline: [{type: parse}]
-      sinks:
-        - \(sink)
-      admin: {address: "127.0.0.1:0"}
-      """.write(to: url, atomically: true, encoding: .utf8)
-      return url
+      try Self.writeConfig(dir, journal: journal, interval: "50ms", fields: "[SEQ, _SYSTEMD_UNIT]", sink: sink)
     }
     var bySeq: [String: Int] = [:]
     for e in try JournalFiles.journalctl(journal) {
@@ -186,17 +194,7 @@ struct JournaldAgentTests {
     let data = dir.path + "/data"
     let out = dir.path + "/out.ndjson"
     func config(_ sink: String) throws -> URL {
-      let url = dir.file("agent.yaml")
-      try """
-      data_dir: \(data)
-      checkpoint_interval: 20ms
-      sources:
-        - {name: journal, type: journald, path: \(journal), read_from: beginning, fields: [SEQ]}
-      sinks:
-        - \(sink)
-      admin: {address: "127.0.0.1:0"}
-      """.write(to: url, atomically: true, encoding: .utf8)
-      return url
+      try Self.writeConfig(dir, journal: journal, interval: "20ms", fields: "[SEQ]", sink: sink)
     }
     // A backend that answers 503 to everything: every send fails and is retried.
     let receiver = try await TestReceiver.start { _, _ in (503, []) }
