@@ -222,3 +222,172 @@ struct QueryMatchTests {
     #expect(try !Query("level>=trace").matches(event))
   }
 }
+
+// MARK: - Compiled matching
+
+/// `matches` (compiled, byte by byte) and the reference evaluation through `String`s agree,
+/// and give `expected`.
+private func expectMatch(
+  _ query: String, _ json: String, _ expected: Bool, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+  let q = try Query(query)
+  let event = structuredEvent(json, sourceLocation: sourceLocation)
+  #expect(q.matches(event) == expected, "\(query) on \(json)", sourceLocation: sourceLocation)
+  #expect(q.matchesByText(event) == expected, "reference: \(query) on \(json)", sourceLocation: sourceLocation)
+}
+
+@Suite("Query: compiled matching")
+struct QueryCompiledMatchTests {
+  static let event = #"""
+    {"s":"bob","n":12,"f":-0.5,"e":1e3,"t":true,"z":null,"o":{"p":{"q":"deep"}},"a.b":"dotted",\#
+    "x":{"y.z":7},"arr":[1,"two"]}
+    """#
+
+  @Test(
+    "every operator on every kind of value",
+    arguments: [
+      // A string.
+      ("s=bob", true), ("s==bob", true), ("s=bobby", false), ("s=bo", false), ("s=Bob", false),
+      ("s!=bob", false), ("s!=alice", true), ("s>alice", true), ("s>bob", false), ("s>bo", true),
+      ("s>=bob", true), ("s>=boc", false), ("s<carol", true), ("s<bob", false), ("s<bobby", true),
+      ("s<=bob", true), ("s<=bo", false), ("s~ob", true), ("s~bob", true), ("s~x", false),
+      ("s~bobby", false), (#"s~"""#, true),
+      // A number: numeric against a numeric value, as its literal text otherwise.
+      ("n=12", true), ("n=12.0", true), ("n=1.2e1", true), ("n!=12", false), ("n!=13", true),
+      ("n>11.5", true), ("n>12", false), ("n>=12", true), ("n<12", false), ("n<=12", true),
+      ("n<1e3", true), ("n~2", true), ("n~12", true), ("n~3", false), ("n=abc", false),
+      ("n!=abc", true), ("n<abc", true), ("n>abc", false),
+      ("f=-0.5", true), ("f=-5e-1", true), ("f<0", true), ("f>-1", true), ("f>=-0.5", true),
+      ("f<-0.5", false), ("f~.5", true), (#"f~"-0""#, true), ("f~5e", false),
+      ("e=1000", true), ("e>=1e3", true), ("e<1000.5", true), ("e>999.999", true), ("e~e3", true),
+      ("e~1000", false),  // contains looks at the literal
+      // Booleans and null compare as their literal text.
+      ("t=true", true), ("t!=true", false), ("t!=false", true), ("t=1", false), ("t>false", true),
+      ("t<true", false), ("t<=true", true), ("t~ru", true), ("t~false", false),
+      ("z=null", true), ("z!=null", false), ("z=nil", false), ("z<zzz", true), ("z>=null", true),
+      ("z~ul", true), ("z~nil", false),
+      // A missing field: only != holds.
+      ("m=x", false), ("m!=x", true), ("m>x", false), ("m>=x", false), ("m<x", false), ("m<=x", false),
+      ("m~x", false),
+      // Nested paths, and keys that contain dots.
+      ("o.p.q=deep", true), ("o.p.q~ee", true), ("o.p.q!=deep", false), ("o.p.q>dee", true),
+      ("o.p~deep", true), ("o.p=deep", false), ("o.p.q.r=deep", false), ("o.x.q=deep", false),
+      ("o.p.q.r!=deep", true), ("a.b=dotted", true), ("a.b.c=dotted", false),
+      ("x.y.z=7", false),  // "x" then "y" (no such key); a dotted key is only tried whole
+      ("arr~two", true), ("arr=two", false),
+    ])
+  func operators(_ query: String, _ expected: Bool) throws {
+    try expectMatch(query, Self.event, expected)
+  }
+
+  @Test func dottedPaths() throws {
+    try expectMatch("a.b=1", #"{"a.b":1,"a":{"b":2}}"#, true)  // the whole key first
+    try expectMatch("a.b=2", #"{"a.b":1,"a":{"b":2}}"#, false)
+    try expectMatch("a.b=2", #"{"a":{"b":2}}"#, true)
+    try expectMatch("a.b.c>=3", #"{"a":{"b":{"c":3}}}"#, true)
+    try expectMatch("a.b.c=3", #"{"a":{"b":[3]}}"#, false)
+    try expectMatch("a.b=1", #"{"a":"b"}"#, false)
+    try expectMatch("a..b=1", #"{"a":{"":{"b":1}}}"#, true)
+    try expectMatch(".a=1", #"{"":{"a":1}}"#, true)
+    try expectMatch("a.=1", #"{"a":{"":1}}"#, true)
+    try expectMatch("http.status>=500", #"{"http":{"method":"GET","status":503}}"#, true)
+    try expectMatch("a.b=x", #"{"a":{"b":"y"},"a":{"b":"x"}}"#, false)  // the first member wins
+    try expectMatch("m\u{E9}t\u{E9}o=sun", #"{"m\u00e9t\u00e9o":"sun"}"#, true)  // escaped key
+    try expectMatch("msg=x", #"{"m\u0073g":"x"}"#, true)
+  }
+
+  @Test func escapedStrings() throws {
+    let quoted = #"{"msg":"say \"hi\" to \\ them\/all"}"#
+    try expectMatch(#"msg='say "hi" to \\ them/all'"#, quoted, true)
+    try expectMatch(#"msg~'"hi"'"#, quoted, true)
+    try expectMatch(#"msg~'\\ them/'"#, quoted, true)
+    try expectMatch("msg>say", quoted, true)
+    try expectMatch("msg<say", quoted, false)
+    try expectMatch(#"msg~"\"hello""#, quoted, false)
+    try expectMatch("msg~here", #"{"msg":"tab\there"}"#, true)
+    try expectMatch("msg~'\t'", #"{"msg":"tab\there"}"#, true)
+    try expectMatch("msg=ABC", #"{"msg":"\u0041BC"}"#, true)
+    try expectMatch("msg~line2", #"{"msg":"line1\r\nline2"}"#, true)
+    // "\r\n" is one Character, so neither half of it is contained (as before).
+    try expectMatch("msg~'\n'", #"{"msg":"line1\r\nline2"}"#, false)
+    try expectMatch("msg~'\r'", #"{"msg":"line1\r\nline2"}"#, false)
+    try expectMatch("msg~'\n'", #"{"msg":"line1\nline2"}"#, true)
+    try expectMatch("msg~caf", #"{"msg":"caf\u00e9"}"#, true)
+    try expectMatch("msg=caf", #"{"msg":"caf\u00e9"}"#, false)
+    try expectMatch("msg>caf", #"{"msg":"caf\u00e9"}"#, true)
+    try expectMatch("emoji~x", #"{"emoji":"\ud83d\udc4dx"}"#, true)
+    let long = String(repeating: "\\n", count: 600) + "needle"  // decodes past the stack buffer
+    try expectMatch("msg~needle", #"{"msg":"\#(long)"}"#, true)
+  }
+
+  @Test(
+    "number literals read as Double(String) reads them",
+    arguments: [
+      ("n=1000", #"{"n":1e3}"#, true), ("n=1000", #"{"n":1E+3}"#, true), ("n=1", #"{"n":1000e-3}"#, true),
+      ("n=-0.5", #"{"n":-0.5}"#, true), ("n>-0.6", #"{"n":-0.5}"#, true), ("n<-0.4", #"{"n":-0.5}"#, true),
+      ("n=12", #"{"n":12}"#, true), ("n>11.999999", #"{"n":12}"#, true), ("n=0", #"{"n":-0}"#, true),
+      ("n=0.1", #"{"n":0.1}"#, true), ("n=0.3", #"{"n":0.30000000000000004}"#, false),
+      ("n>0.3", #"{"n":0.30000000000000004}"#, true), ("n>1e19", #"{"n":12345678901234567890}"#, true),
+      ("n=12345678901234567890", #"{"n":12345678901234567890}"#, true),
+      ("n=9007199254740993", #"{"n":9007199254740993}"#, true),  // past 2^53: rounds the same way
+      ("n>1e308", #"{"n":1e400}"#, true), ("n<-1e308", #"{"n":-1e400}"#, true), ("n>0", #"{"n":5e-324}"#, true),
+      ("n=0", #"{"n":1e-400}"#, true), ("n=0", #"{"n":0e99999999}"#, true),
+      ("n=123.456", #"{"n":123.456}"#, true), ("n=1e22", #"{"n":10000000000000000000000}"#, true),
+      ("n=1e23", #"{"n":1e23}"#, true), ("n=inf", #"{"n":1e400}"#, true), ("n!=nan", #"{"n":1}"#, true),
+      ("n=nan", #"{"n":1}"#, false), ("n>=0x10", #"{"n":16}"#, true),  // Double("0x10") is 16
+    ])
+  func numbers(_ query: String, _ json: String, _ expected: Bool) throws {
+    try expectMatch(query, json, expected)
+  }
+
+  @Test func nonASCIITextKeepsStringSemantics() throws {
+    try expectMatch("msg~e", #"{"msg":"e\u0301"}"#, false)  // one character, é
+    try expectMatch("msg~caf", #"{"msg":"cafe\u0301"}"#, true)
+    try expectMatch("msg~cafe", #"{"msg":"cafe\u0301"}"#, false)
+    try expectMatch("msg=caf\u{E9}", #"{"msg":"cafe\u0301"}"#, true)  // canonically equivalent
+    try expectMatch("msg=caf\u{E9}", "{\"msg\":\"caf\u{E9}\"}", true)
+    try expectMatch("unit=K", #"{"unit":"\u212A"}"#, true)  // KELVIN SIGN is K
+    try expectMatch("unit~K", "{\"unit\":\"1 \u{212A}\"}", true)
+    try expectMatch("unit~L", "{\"unit\":\"1 \u{212A}\"}", false)
+    try expectMatch("name>E", "{\"name\":\"\u{C9}mile\"}", true)
+    try expectMatch("name<F", "{\"name\":\"\u{C9}mile\"}", false)
+    try expectMatch("name>bob", "{\"name\":\"bob\u{E9}\"}", true)
+    try expectMatch("name>bob", "{\"name\":\"bobe\u{301}\"}", true)
+    try expectMatch("name=bob", "{\"name\":\"bob\u{E9}\"}", false)
+    try expectMatch("name<bz", "{\"name\":\"b\u{E9}\"}", false)  // é sorts after z
+    try expectMatch("name<bz", "{\"name\":\"ba\u{E9}\"}", true)
+    try expectMatch("msg~error", "{\"msg\":\"\u{5931}\u{6557} error \u{5931}\u{6557}\"}", true)
+    try expectMatch("msg~fatal", "{\"msg\":\"\u{5931}\u{6557} error \u{5931}\u{6557}\"}", false)
+    try expectMatch("msg~\u{6557}", "{\"msg\":\"\u{5931}\u{6557} error\"}", true)
+    try expectMatch("msg=\u{5931}", "{\"msg\":\"\u{5931}\"}", true)
+  }
+
+  @Test func levelKeepsSeveritySemantics() throws {
+    try expectMatch("level>=warn", #"{"level":"\u0045RROR"}"#, true)
+    try expectMatch("level>=warn", #"{"level":50}"#, true)
+    try expectMatch("level<info", #"{"level":20}"#, true)
+    try expectMatch("level~crit", #"{"severity":"fatal"}"#, true)
+    try expectMatch("level~WARN", #"{"level":"warning"}"#, true)  // a level value is lower-cased
+    // A value that names no level looks for itself in the `level` field's text.
+    try expectMatch("level~arn", #"{"level":"warn"}"#, true)
+    try expectMatch("level~ARN", #"{"level":"warn"}"#, false)
+    try expectMatch("level~arn", #"{"level":"error"}"#, false)
+    try expectMatch("level=whatever", #"{"level":"whatever","lvl":"info"}"#, true)
+    try expectMatch("level~what", #"{"level":"whatever","lvl":"info"}"#, true)
+    try expectMatch("level~what", #"{"lvl":"info"}"#, false)
+    try expectMatch("level=whatever", #"{"msg":"no level"}"#, false)
+    try expectMatch("level!=whatever", #"{"msg":"no level"}"#, true)
+  }
+
+  @Test func settingComparisonsCompilesThem() throws {
+    var query = try Query("a=1")
+    query.comparisons = [comparison("a", .eq, "2"), comparison("b", .contains, "x")]
+    #expect(query.matches(structuredEvent(#"{"a":2,"b":"xy"}"#)))
+    #expect(!query.matches(structuredEvent(#"{"a":1,"b":"xy"}"#)))
+    query.comparisons[0].value = "1"
+    #expect(query.matches(structuredEvent(#"{"a":1,"b":"xy"}"#)))
+    #expect(query == (try Query("a=1 and b~x")))
+    #expect(query != (try Query("a=1 and b~y")))
+    #expect(query.description == "a=1 and b~x")
+  }
+}

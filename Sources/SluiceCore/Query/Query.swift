@@ -5,6 +5,9 @@
 /// (`~` is "contains"). Fields are top-level keys or dotted paths. `level` compares by
 /// severity across all known schemas; numbers compare numerically, other values as text.
 /// `VALUE` may be quoted with `"` or `'`.
+///
+/// Each comparison is compiled once, when the query is parsed, so ``matches(_:)`` reads
+/// the event's tape and bytes directly and allocates nothing for the common events.
 public struct Query: Sendable, Equatable, CustomStringConvertible {
   public enum Op: String, Sendable, CaseIterable {
     case eq = "=", ne = "!=", gt = ">", ge = ">=", lt = "<", le = "<=", contains = "~"
@@ -16,7 +19,20 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
     public var value: String
   }
 
-  public var comparisons: [Comparison]
+  /// The comparisons, all of which must hold. Setting them compiles them again.
+  public var comparisons: [Comparison] {
+    get { source }
+    set {
+      source = newValue
+      compiled = CompiledQuery(newValue)
+    }
+  }
+
+  private var source: [Comparison]
+  private var compiled: CompiledQuery
+
+  /// Queries are equal when their comparisons are (the compiled form follows from them).
+  public static func == (a: Query, b: Query) -> Bool { a.source == b.source }
 
   /// A syntax error, with the position (0-based, in characters) where it was found.
   public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -91,19 +107,29 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
       }
       comparisons.append(Comparison(field: field, op: op, value: value))
     }
-    self.comparisons = comparisons
+    self.source = comparisons
+    self.compiled = CompiledQuery(comparisons)
   }
 
   /// Whether a structured event satisfies every comparison. Raw events match nothing.
   public func matches(_ event: Event) -> Bool {
     guard event.isStructured else { return false }
-    for c in comparisons where !c.holds(for: event) { return false }
+    return compiled.matches(event, source: source)
+  }
+
+  /// ``matches(_:)`` evaluated the way it was before comparisons were compiled: through
+  /// decoded `String`s and `Double(String)`. The reference the compiled form must agree with.
+  func matchesByText(_ event: Event) -> Bool {
+    guard event.isStructured else { return false }
+    for c in source where !c.holdsByText(for: event) { return false }
     return true
   }
 }
 
 extension Query.Comparison {
-  func holds(for event: Event) -> Bool {
+  /// Whether the comparison holds, evaluated through decoded `String`s (allocating). The
+  /// compiled form falls back to this for what it does not handle byte by byte.
+  func holdsByText(for event: Event) -> Bool {
     if field == "level" {
       guard let have = event.level else { return op == .ne }
       if let want = LogLevel.parse(value) {
@@ -119,6 +145,11 @@ extension Query.Comparison {
       }
     }
     guard let index = event.valueIndex(forAnyOf: [field]) else { return op == .ne }
+    return holdsByText(for: event, valueAt: index)
+  }
+
+  /// The field part of ``holdsByText(for:)``, for the value at tape index `index`.
+  func holdsByText(for event: Event, valueAt index: Int) -> Bool {
     let token = event.tape[index]
     let text: String
     switch token.kind {
