@@ -27,19 +27,20 @@ public enum LogLevel: UInt8, Sendable, Comparable, CaseIterable, CustomStringCon
 
   /// Parses a level name, case-insensitively, from its UTF-8 bytes.
   public static func parse(_ bytes: UnsafeRawBufferPointer) -> LogLevel? {
-    // Longest accepted spelling is "information"/"emergency" (11 bytes).
+    // Longest accepted spelling is "information"/"emergency" (11 bytes). The name, lower-cased,
+    // is packed into two integers and compared with the packed spellings: no calls, no loops
+    // over bytes per spelling.
     guard bytes.count >= 1, bytes.count <= 11 else { return nil }
-    var lower: (UInt64, UInt64) = (0, 0)
-    return withUnsafeMutableBytes(of: &lower) { buf -> LogLevel? in
-      for (k, c) in bytes.enumerated() {
-        buf[k] = (c >= 65 && c <= 90) ? c | 0x20 : c
-      }
-      let word = UnsafeRawBufferPointer(rebasing: buf[0..<bytes.count])
-      for (spelling, level) in spellings where spelling.count == word.count {
-        if spelling.elementsEqual(word) { return level }
-      }
-      return nil
+    var lo: UInt64 = 0
+    var hi: UInt64 = 0
+    for k in 0..<bytes.count {
+      let c = bytes[k]
+      let folded = UInt64((c >= 65 && c <= 90) ? c | 0x20 : c)
+      if k < 8 { lo |= folded << (8 * UInt64(k)) } else { hi |= folded << (8 * UInt64(k - 8)) }
     }
+    let n = UInt8(bytes.count)
+    for s in packedSpellings where s.lo == lo && s.hi == hi && s.count == n { return s.level }
+    return nil
   }
 
   /// Parses a level name, case-insensitively.
@@ -88,6 +89,16 @@ public enum LogLevel: UInt8, Sendable, Comparable, CaseIterable, CustomStringCon
     case 60: .critical
     default: nil
     }
+  }
+
+  /// ``spellings`` packed as ``parse(_:)`` packs a name.
+  static let packedSpellings: [(lo: UInt64, hi: UInt64, count: UInt8, level: LogLevel)] = spellings.map { word, level in
+    var lo: UInt64 = 0
+    var hi: UInt64 = 0
+    for (k, c) in word.enumerated() {
+      if k < 8 { lo |= UInt64(c) << (8 * UInt64(k)) } else { hi |= UInt64(c) << (8 * UInt64(k - 8)) }
+    }
+    return (lo, hi, UInt8(word.count), level)
   }
 
   static let spellings: [([UInt8], LogLevel)] =
