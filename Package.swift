@@ -111,6 +111,16 @@ let package = Package(
       path: "Benchmarks/SluiceLogBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
 
+    .executableTarget(
+      name: "TransformBenchmarks",
+      dependencies: [
+        "SluiceAgent", "SluiceCore",
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Benchmarks/TransformBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+
     // Redaction throughput against one NSRegularExpression per detector: `scripts/bench`.
     .executableTarget(
       name: "sluice-redaction-bench", dependencies: ["SluiceCore"], path: "Benchmarks/RedactionThroughput"),

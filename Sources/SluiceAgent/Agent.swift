@@ -15,11 +15,14 @@ import SluiceCore
 public final class Agent: Service {
   public let config: AgentConfig
   public let metrics: AgentMetrics
+  /// Readiness (sinks and sources report to its board) and liveness (loops beat its watchdog).
+  public let health: AgentHealth
   let logger: Logger
 
-  public init(config: AgentConfig, metrics: AgentMetrics, logger: Logger) {
+  public init(config: AgentConfig, metrics: AgentMetrics, health: AgentHealth = AgentHealth(), logger: Logger) {
     self.config = config
     self.metrics = metrics
+    self.health = health
     self.logger = logger
   }
 
@@ -32,20 +35,20 @@ public final class Agent: Service {
     let stop = StopSignal()
     let deadline = ShutdownDeadline()
     // Built before anything starts: a key file gone since the configuration was checked stops here.
-    let redactors = try config.pipeline.enumerated().filter { $0.element.type == .redact }.map { i, t in
-      try RedactTransform.makeRedactor(t, at: "pipeline[\(i)]")
-    }
+    let steps = TaskHandoff(try PipelineBuilder.build(config, metrics: metrics, logger: logger))
 
     let config = self.config
     let logger = self.logger
     let metrics = self.metrics
+    let health = self.health
     let sinks = try config.sinks.enumerated().map { i, sink in
       try SinkSetup(
-        index: i, config: sink, dataDir: dataDir, ackTracker: ack, metrics: metrics, logger: logger)
+        index: i, config: sink, dataDir: dataDir, ackTracker: ack, metrics: metrics, board: health.board,
+        logger: logger)
     }
     let input = AsyncChannel<PipelineInput>()
     let sources = config.sources.enumerated().map { i, s in
-      s.settings.makeSource(index: i, metrics: metrics, logger: logger)
+      s.settings.makeSource(index: i, metrics: metrics, health: health, logger: logger)
     }
     let tick = config.sinks.map(\.batch.maxAge.duration).min().map { max($0 / 4, .milliseconds(5)) } ?? .seconds(1)
 
@@ -70,14 +73,14 @@ public final class Agent: Service {
             let runner = SinkRunner(
               config: sink.config, transport: sink.transport, counters: metrics.sink(sink.config.name),
               deadLetters: DeadLetterWriter(dataDir: dataDir, sink: sink.config.name), shutdown: deadline,
-              logger: logger, makeEncoder: sink.makeEncoder)
+              logger: logger, health: sink.health, makeEncoder: sink.makeEncoder)
             await runner.run(queue: sink.queue)
           }
         }
         group.addTask {
           let processor = Processor(
-            config: config, redactors: redactors, metrics: metrics, sinkQueues: sinks.map(\.queue), ackTracker: ack,
-            logger: logger)
+            config: config, steps: steps.take(), metrics: metrics, sinkQueues: sinks.map(\.queue), ackTracker: ack,
+            heartbeat: health.watchdog.register(name: "pipeline", kind: "processor"))
           await processor.run(input: input)
         }
         group.addTask {
@@ -106,6 +109,7 @@ public final class Agent: Service {
     } onGracefulShutdown: {
       logger.info("shutdown requested; flushing", metadata: ["grace": "\(config.shutdownGrace)"])
       deadline.begin(grace: config.shutdownGrace.duration)
+      health.watchdog.beginStopping()  // loops that now finish are not dead
       stop.stop()
     }
     Self.save(store, sinks, logger)

@@ -30,10 +30,12 @@ struct AgentCommand: AsyncParsableCommand {
     }
     let logger = Logger(label: "sluice.agent")
     let metrics = AgentMetrics()
-    let agent = Agent(config: agentConfig, metrics: metrics, logger: logger)
+    let health = AgentHealth()
+    let agent = Agent(config: agentConfig, metrics: metrics, health: health, logger: logger)
     var services: [any Service] = []
     if agentConfig.admin.enabled {
-      services.append(try AdminServer.make(config: agentConfig.admin, metrics: metrics, logger: logger))
+      services.append(
+        try AdminServer.make(config: agentConfig.admin, metrics: metrics, health: health, logger: logger))
     }
     services.append(agent)
     // Services stop in reverse order: the agent flushes first, the admin endpoint last.

@@ -3,27 +3,44 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The admin endpoint: `GET /metrics` (Prometheus text format 0.0.4) and `GET /healthz`.
-/// Built on Hummingbird; binds to loopback unless configured otherwise.
+/// The admin endpoint, built on Hummingbird; binds to loopback unless configured otherwise.
+///
+/// - `GET /metrics`: every metric, in the Prometheus text format 0.0.4, or OpenMetrics 1.0.0
+///   when `Accept` asks for it (``ExpositionFormat``).
+/// - `GET /healthz`: liveness — 200 `ok`, or 503 naming each stuck or dead loop
+///   (``LivenessReport``).
+/// - `GET /readyz`: readiness — 200 unless a component is unhealthy, then 503; a JSON body
+///   lists every component (``ReadinessReport``).
+///
+/// `HEAD` answers as `GET` without a body; any other method gets 405 with `Allow`, and any
+/// other path 404.
 public enum AdminServer {
   /// The admin server as a service (run it in the agent's `ServiceGroup`).
   public static func make(
-    config: AdminConfig, metrics: AgentMetrics, logger: Logger,
+    config: AdminConfig, metrics: AgentMetrics, health: AgentHealth, logger: Logger,
     onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
   ) throws -> any Service {
     let (host, port) = try config.hostAndPort()
-    let router = Router()
-    router.get("/metrics") { _, _ -> Response in
-      Response(
-        status: .ok,
-        headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+    let responder = CallbackResponder<BasicRequestContext> { request, _ in
+      let accept = request.headers[values: .accept].joined(separator: ",")
+      let answer = respond(
+        method: request.method, path: request.uri.path, accept: accept.isEmpty ? nil : accept, metrics: metrics,
+        health: health)
+      var headers: HTTPFields = [.contentType: answer.contentType]
+      if let allow = answer.allow { headers[.allow] = allow }
+      guard request.method != .head else {
+        // The length a GET would have, and no body.
+        headers[.contentLength] = "\(answer.body.count)"
+        return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody())
+      }
+      return Response(
+        status: .init(code: answer.status), headers: headers,
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
-    router.get("/healthz") { _, _ -> String in "ok\n" }
     var serverLogger = logger
     serverLogger.logLevel = .warning  // request logs are noise here
     return Application(
-      router: router,
+      responder: responder,
       configuration: .init(address: .hostname(host, port: port), serverName: "sluice-admin"),
       onServerRunning: { channel in
         let bound = channel.localAddress?.port ?? port
@@ -31,5 +48,40 @@ public enum AdminServer {
         await onListening(host, bound)
       },
       logger: serverLogger)
+  }
+
+  /// One answer, before it is put on the wire.
+  struct Answer {
+    var status: Int
+    var contentType: String
+    var body: [UInt8]
+    var allow: String? = nil
+  }
+
+  static let paths = ["/metrics", "/healthz", "/readyz"]
+  static let text = "text/plain; charset=utf-8"
+
+  static func respond(
+    method: HTTPRequest.Method, path: String, accept: String?, metrics: AgentMetrics, health: AgentHealth
+  ) -> Answer {
+    guard paths.contains(path) else { return Answer(status: 404, contentType: text, body: Array("not found\n".utf8)) }
+    guard method == .get || method == .head else {
+      return Answer(
+        status: 405, contentType: text, body: Array("method not allowed\n".utf8), allow: "GET, HEAD")
+    }
+    switch path {
+    case "/metrics":
+      let format = ExpositionFormat(accept: accept)
+      let exposition = metrics.scrape()
+      return Answer(
+        status: 200, contentType: format.contentType,
+        body: format == .openMetrics ? OpenMetricsText.convert(exposition) : exposition)
+    case "/healthz":
+      let report = LivenessReport(watchdog: health.watchdog)
+      return Answer(status: report.isAlive ? 200 : 503, contentType: text, body: Array(report.body.utf8))
+    default:
+      let report = ReadinessReport(board: health.board, watchdog: health.watchdog)
+      return Answer(status: report.isReady ? 200 : 503, contentType: "application/json", body: report.json)
+    }
   }
 }

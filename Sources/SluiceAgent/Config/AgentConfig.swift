@@ -23,115 +23,29 @@ public struct AgentConfig: Sendable, Decodable, Equatable {
     case shutdownGrace = "shutdown_grace", checkpointInterval = "checkpoint_interval"
   }
 
+  /// Gives unnamed steps their type as name, with `_2`, `_3`, … for later steps of a type.
+  static func namingSteps(_ steps: [TransformConfig]) -> [TransformConfig] {
+    var seen: [String: Int] = [:]
+    return steps.map { step in
+      var step = step
+      let n = (seen[step.type] ?? 0) + 1
+      seen[step.type] = n
+      if !step.hasExplicitName { step.name = n == 1 ? step.type : "\(step.type)_\(n)" }
+      return step
+    }
+  }
+
   public init(from decoder: any Decoder) throws {
     try decoder.rejectUnknownKeys(CodingKeys.self)
     let c = try decoder.container(keyedBy: CodingKeys.self)
     dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir) ?? "./data"
     sources = try c.decode([SourceConfig].self, forKey: .sources)
-    pipeline = try c.decodeIfPresent([TransformConfig].self, forKey: .pipeline) ?? [.init(type: .parse)]
+    pipeline = Self.namingSteps(
+      try c.decodeIfPresent([TransformConfig].self, forKey: .pipeline) ?? [.init(ParseSettings())])
     sinks = try c.decode([SinkConfig].self, forKey: .sinks)
     admin = try c.decodeIfPresent(AdminConfig.self, forKey: .admin) ?? AdminConfig()
     shutdownGrace = try c.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGrace) ?? .seconds(25)
     checkpointInterval = try c.decodeIfPresent(ConfigDuration.self, forKey: .checkpointInterval) ?? .seconds(1)
-  }
-}
-
-/// One pipeline step.
-public struct TransformConfig: Sendable, Codable, Equatable {
-  public enum Kind: String, Sendable, Codable, CaseIterable { case parse, redact, metrics }
-  public var type: Kind
-  /// For `redact`: which built-in detectors run, each with its settings (default: the
-  /// default set, see docs/redaction.md). Written in config as a list of names or as a map
-  /// from name to `{action, fields}`.
-  public var detectors: [DetectorSettings]?
-  /// For `redact`: the action of detectors that do not set one (default `mask`).
-  public var action: RedactionAction?
-  /// For `redact`: fields whose whole value is replaced (default: the secret names).
-  public var denyFields: [String]?
-  public var denyAction: RedactionAction?
-  /// For `redact`: fields never scanned (default: ids and timestamps).
-  public var allowFields: [String]?
-  /// For `redact`: user-defined patterns (POSIX extended regular expressions).
-  public var patterns: [PatternSettings]?
-  /// For `redact` with the `hash` action: where the HMAC key comes from.
-  public var hashKeyFile: String?
-  public var hashKeyEnv: String?
-
-  /// One built-in detector's settings.
-  public struct DetectorSettings: Sendable, Codable, Equatable {
-    public var name: String
-    public var action: RedactionAction?
-    public var fields: [String]?
-
-    public init(name: String, action: RedactionAction? = nil, fields: [String]? = nil) {
-      self.name = name
-      self.action = action
-      self.fields = fields
-    }
-
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, action, fields }
-    /// The keys of one entry of the map form (the name is the map key).
-    enum SettingsKeys: String, CodingKey, CaseIterable { case action, fields }
-  }
-
-  /// One user-defined pattern.
-  public struct PatternSettings: Sendable, Codable, Equatable {
-    public var name: String
-    public var regex: String
-    public var action: RedactionAction?
-    public var fields: [String]?
-
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, regex, action, fields }
-
-    public init(from decoder: any Decoder) throws {
-      try decoder.rejectUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      name = try c.decode(String.self, forKey: .name)
-      regex = try c.decode(String.self, forKey: .regex)
-      action = try c.decodeIfPresent(RedactionAction.self, forKey: .action)
-      fields = try c.decodeIfPresent([String].self, forKey: .fields)
-    }
-  }
-
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case type, detectors, action, patterns
-    case denyFields = "deny_fields", denyAction = "deny_action", allowFields = "allow_fields"
-    case hashKeyFile = "hash_key_file", hashKeyEnv = "hash_key_env"
-  }
-
-  public init(type: Kind, detectors: [String]? = nil) {
-    self.type = type
-    self.detectors = detectors?.map { DetectorSettings(name: $0) }
-  }
-
-  public init(from decoder: any Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    type = try c.decode(Kind.self, forKey: .type)
-    if let names = try? c.decodeIfPresent([String].self, forKey: .detectors) {
-      detectors = names.map { DetectorSettings(name: $0) }
-    } else if c.contains(.detectors) {
-      // The map form: `{email: {action: partial}, card: {}}`.
-      let map = try c.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .detectors)
-      var list: [DetectorSettings] = []
-      for key in map.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
-        let d = try map.superDecoder(forKey: key)
-        try d.rejectUnknownKeys(DetectorSettings.SettingsKeys.self)
-        let s = try d.container(keyedBy: DetectorSettings.SettingsKeys.self)
-        list.append(
-          DetectorSettings(
-            name: key.stringValue, action: try s.decodeIfPresent(RedactionAction.self, forKey: .action),
-            fields: try s.decodeIfPresent([String].self, forKey: .fields)))
-      }
-      detectors = list
-    }
-    action = try c.decodeIfPresent(RedactionAction.self, forKey: .action)
-    denyFields = try c.decodeIfPresent([String].self, forKey: .denyFields)
-    denyAction = try c.decodeIfPresent(RedactionAction.self, forKey: .denyAction)
-    allowFields = try c.decodeIfPresent([String].self, forKey: .allowFields)
-    patterns = try c.decodeIfPresent([PatternSettings].self, forKey: .patterns)
-    hashKeyFile = try c.decodeIfPresent(String.self, forKey: .hashKeyFile)
-    hashKeyEnv = try c.decodeIfPresent(String.self, forKey: .hashKeyEnv)
   }
 }
 

@@ -103,21 +103,15 @@ public enum ConfigLoader {
       }
       try validateDelivery(s, at: at)
     }
+    names.removeAll()
+    let sourceNames = c.sources.map(\.name)
     for (i, t) in c.pipeline.enumerated() {
-      let redactKeys =
-        t.detectors != nil || t.action != nil || t.denyFields != nil || t.denyAction != nil
-        || t.allowFields != nil || t.patterns != nil || t.hashKeyFile != nil || t.hashKeyEnv != nil
-      if t.type != .redact && redactKeys {
-        throw ConfigError(path: "pipeline[\(i)]", message: "redaction settings are only for `type: redact`")
+      let at = "pipeline[\(i)]"
+      if t.name.isEmpty { throw ConfigError(path: "\(at).name", message: "must not be empty") }
+      if !names.insert(t.name).inserted {
+        throw ConfigError(path: "\(at).name", message: "duplicate step name '\(t.name)'")
       }
-      guard t.type == .redact else { continue }
-      do {
-        _ = try RedactTransform.makePolicy(t, at: "pipeline[\(i)]")
-      } catch let error as ConfigError {
-        throw error
-      } catch {
-        throw ConfigError(path: "pipeline[\(i)]", message: "\(error)")
-      }
+      try t.settings.validate(at: at, in: PipelineContext(steps: c.pipeline, sourceNames: sourceNames, index: i))
     }
     if c.admin.enabled { _ = try c.admin.hostAndPort() }
     if c.dataDir.isEmpty { throw ConfigError(path: "data_dir", message: "must not be empty") }

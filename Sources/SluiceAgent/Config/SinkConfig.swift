@@ -49,11 +49,15 @@ public struct SinkConfig: Sendable, Codable, Equatable {
   public var color: Bool?
   /// For `file`: size-based rotation.
   public var rotate: RotateConfig
+  /// How long deliveries may keep failing (and being retried) before `/readyz` reports the
+  /// sink unhealthy rather than degraded. At least 1s; default 60s.
+  public var unhealthyAfter: ConfigDuration
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, type, url, path, encoding, compression, batch, headers, timeout, retry, auth, tls, concurrency
     case compressionLevel = "compression_level", connectTimeout = "connect_timeout"
     case loki, elasticsearch, otlp, buffer, format, color, rotate
+    case unhealthyAfter = "unhealthy_after"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -81,6 +85,11 @@ public struct SinkConfig: Sendable, Codable, Equatable {
     format = try c.decodeIfPresent(ConsoleFormat.self, forKey: .format) ?? .pretty
     color = try c.decodeIfPresent(Bool.self, forKey: .color)
     rotate = try c.decodeIfPresent(RotateConfig.self, forKey: .rotate) ?? RotateConfig()
+    unhealthyAfter = try c.decodeIfPresent(ConfigDuration.self, forKey: .unhealthyAfter) ?? .seconds(60)
+    if unhealthyAfter.nanoseconds < 1_000_000_000 {
+      throw DecodingError.dataCorruptedError(
+        forKey: .unhealthyAfter, in: c, debugDescription: "must be at least 1s")
+    }
   }
 }
 

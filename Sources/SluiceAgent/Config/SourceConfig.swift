@@ -48,8 +48,10 @@ public protocol SourceSettings: Sendable, Decodable {
   /// Checks what decoding cannot (ranges, patterns, combinations). `path` is where this
   /// source sits in the file, e.g. `sources[1]`, for error messages.
   func validate(at path: String) throws(ConfigError)
-  /// The running source. `index` is the source's position in `sources:`.
-  func makeSource(index: Int, metrics: AgentMetrics, logger: Logger) -> any Source
+  /// The running source. `index` is the source's position in `sources:`; `health` is where
+  /// it reports readiness (on the board, as a `source` component named after it) and the
+  /// liveness of its loop (to the watchdog).
+  func makeSource(index: Int, metrics: AgentMetrics, health: AgentHealth, logger: Logger) -> any Source
   /// Equality across the existential (kinds are `Equatable`; see the default below).
   func isEqual(to other: any SourceSettings) -> Bool
 }

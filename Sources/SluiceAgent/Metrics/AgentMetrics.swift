@@ -4,8 +4,9 @@ import SluiceCore
 
 /// The agent's own metrics, created once and registered in one Prometheus registry.
 ///
-/// Labels come from bounded sets only: configured source, sink and rule names, the seven
-/// levels, and fixed reason words. Nothing taken from event content becomes a label.
+/// Labels of the agent's own metrics come from bounded sets only: configured source, sink,
+/// step and rule names, and fixed reason words. The derived metrics of `metrics` steps take
+/// label values from events, behind the cardinality guard (``MetricsTransform``).
 public final class AgentMetrics: Sendable {
   public let registry: PrometheusCollectorRegistry
   let factory: PrometheusMetricsFactory
@@ -23,31 +24,16 @@ public final class AgentMetrics: Sendable {
     CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
   }
 
-  /// Per-source event accounting done by the pipeline.
+  /// Per-source event accounting done by the processor (steps count their own).
   public struct PipelineCounters: Sendable {
     /// Records any source handed to the pipeline (file lines, journal entries).
     public let sourceEvents: CoreMetrics.Counter
-    /// Indexed by `LogLevel.rawValue`; the last entry is "unknown".
-    public let byLevel: [CoreMetrics.Counter]
-    public let errors: CoreMetrics.Counter
-    public let wrapped: [Event.WrapReason: CoreMetrics.Counter]
     public let utf8Repaired: CoreMetrics.Counter
   }
 
   public func pipeline(source: String) -> PipelineCounters {
-    var byLevel = LogLevel.allCases.map {
-      counter("sluice_log_events_total", [("source", source), ("level", $0.name)])
-    }
-    byLevel.append(counter("sluice_log_events_total", [("source", source), ("level", "unknown")]))
-    var wrapped: [Event.WrapReason: CoreMetrics.Counter] = [:]
-    for r in [Event.WrapReason.notJSON, .notObject, .invalidJSON] {
-      wrapped[r] = counter("sluice_parse_wrapped_total", [("source", source), ("reason", r.rawValue)])
-    }
-    return PipelineCounters(
+    PipelineCounters(
       sourceEvents: counter("sluice_source_events_total", [("source", source)]),
-      byLevel: byLevel,
-      errors: counter("sluice_log_errors_total", [("source", source)]),
-      wrapped: wrapped,
       utf8Repaired: counter("sluice_invalid_utf8_repaired_total", [("source", source)]))
   }
 

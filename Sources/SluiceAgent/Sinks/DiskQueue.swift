@@ -13,13 +13,16 @@ final class DiskQueue: SinkQueue {
   private let acknowledge: @Sendable (UInt64) -> Void
   private let counters: AgentMetrics.BufferCounters
   private let logger: Logger
+  /// Told how full the buffer is, for readiness.
+  private let health: SinkHealth?
   private let records = Mutex<(next: UInt64, byTicket: [UInt64: DiskBuffer.RecordID])>((1, [:]))
 
   init(
     buffer: DiskBuffer, acknowledge: @escaping @Sendable (UInt64) -> Void, counters: AgentMetrics.BufferCounters,
-    logger: Logger
+    health: SinkHealth? = nil, logger: Logger
   ) {
     self.logger = logger
+    self.health = health
     self.buffer = buffer
     self.acknowledge = acknowledge
     self.counters = counters
@@ -88,7 +91,9 @@ final class DiskQueue: SinkQueue {
   func sync() throws { try buffer.sync() }
 
   private func report() {
-    counters.events.record(buffer.pendingEvents)
-    counters.bytes.record(buffer.bytesUsed)
+    let (events, bytes) = (buffer.pendingEvents, buffer.bytesUsed)
+    counters.events.record(events)
+    counters.bytes.record(bytes)
+    health?.bufferFill(events: events, bytes: bytes)
   }
 }

@@ -38,11 +38,17 @@ final class MemoryQueue: SinkQueue {
   /// Called with the highest chunk this sink is now done with.
   private let acknowledge: @Sendable (UInt64) -> Void
   private let counters: AgentMetrics.BufferCounters
+  /// Told how full the queue is, for readiness.
+  private let health: SinkHealth?
 
-  init(limits: Limits, acknowledge: @escaping @Sendable (UInt64) -> Void, counters: AgentMetrics.BufferCounters) {
+  init(
+    limits: Limits, acknowledge: @escaping @Sendable (UInt64) -> Void, counters: AgentMetrics.BufferCounters,
+    health: SinkHealth? = nil
+  ) {
     self.limits = limits
     self.acknowledge = acknowledge
     self.counters = counters
+    self.health = health
   }
 
   func push(_ batch: Batch) async -> PushResult {
@@ -119,25 +125,36 @@ final class MemoryQueue: SinkQueue {
     if droppedOldest > 0 { counters.droppedOldest.increment(by: droppedOldest) }
     if result == .droppedNewest { counters.droppedNewest.increment(by: batch.eventCount) }
     let (events, bytes) = state.withLock { ($0.waitingEvents, $0.waitingBytes) }
+    reportFill(events: events, bytes: bytes)
+  }
+
+  private func reportFill(events: Int, bytes: Int) {
     counters.events.record(events)
     counters.bytes.record(bytes)
+    health?.bufferFill(events: events, bytes: bytes)
   }
 
   func pop() async -> QueuedBatch? {
     await withCheckedContinuation { (c: CheckedContinuation<QueuedBatch?, Never>) in
-      let (item, pushers) = state.withLock { s -> (QueuedBatch??, [CheckedContinuation<Void, Never>]) in
-        if s.closed { return (.some(nil), []) }
+      let (item, pushers, left) = state.withLock {
+        s -> (QueuedBatch??, [CheckedContinuation<Void, Never>], (events: Int, bytes: Int)?) in
+        if s.closed { return (.some(nil), [], nil) }
         if let (ticket, batch) = s.waiting.popFirst() {
           s.waitingEvents -= batch.eventCount
           s.waitingBytes -= batch.payload.count
           let pushers = s.pushers
           s.pushers.removeAll()
-          return (QueuedBatch(payload: batch.payload, eventCount: batch.eventCount, ticket: ticket), pushers)
+          return (
+            QueuedBatch(payload: batch.payload, eventCount: batch.eventCount, ticket: ticket), pushers,
+            (s.waitingEvents, s.waitingBytes)
+          )
         }
-        if s.finished { return (.some(nil), []) }
+        if s.finished { return (.some(nil), [], nil) }
         s.poppers.append(c)
-        return (nil, [])
+        return (nil, [], nil)
       }
+      // What is left waiting: the gauges and readiness follow a draining queue too.
+      if let left { reportFill(events: left.events, bytes: left.bytes) }
       for p in pushers { p.resume() }
       if let item { c.resume(returning: item) }
     }

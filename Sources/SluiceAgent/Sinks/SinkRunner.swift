@@ -17,13 +17,16 @@ final class SinkRunner: Sendable {
   let logger: Logger
   let backoff: Backoff
   let makeEncoder: @Sendable () -> any BatchEncoder
+  /// Readiness: told of retryable failures and of deliveries.
+  let health: SinkHealth?
 
   init(
     config: SinkConfig, transport: any SinkTransport, counters: AgentMetrics.SinkCounters,
-    deadLetters: DeadLetterWriter, shutdown: ShutdownDeadline, logger: Logger,
+    deadLetters: DeadLetterWriter, shutdown: ShutdownDeadline, logger: Logger, health: SinkHealth? = nil,
     makeEncoder: @escaping @Sendable () -> any BatchEncoder
   ) {
     self.config = config
+    self.health = health
     self.transport = transport
     self.counters = counters
     self.deadLetters = deadLetters
@@ -91,6 +94,7 @@ final class SinkRunner: Sendable {
         counters.inFlight.decrement()
         switch outcome {
         case .delivered:
+          health?.delivered()
           recordSent(events: current.events, payloadBytes: current.payload.count, bodyBytes: body.count)
           if attempt > 0 {
             logger.info("sink recovered", metadata: ["sink": "\(config.name)", "attempts": "\(attempt + 1)"])
@@ -112,7 +116,10 @@ final class SinkRunner: Sendable {
         case .perEvent(let results):
           let (retry, entries, accepted) = split(current.payload, results)
           if accepted.events > 0 {
+            health?.delivered()
             recordSent(events: accepted.events, payloadBytes: accepted.bytes, bodyBytes: 0)
+          } else if let retry {
+            health?.deliveryFailed(reason: "no event accepted; \(retry.events) answered with a retryable status")
           }
           if !entries.isEmpty {
             counters.sendErrors.increment()
@@ -123,6 +130,7 @@ final class SinkRunner: Sendable {
           current = retry
           await shutdown.sleep(for: backoff.delay(attempt: attempt, retryAfter: nil))
         case .retryable(let reason, let retryAfter):
+          health?.deliveryFailed(reason: reason)
           counters.sendErrors.increment()
           counters.retries.increment()
           let delay = backoff.delay(attempt: attempt, retryAfter: retryAfter)

@@ -1,20 +1,24 @@
 import Foundation
 import Logging
 
-/// One configured sink, built: its transport, its queue (memory or disk buffer) and how its
-/// senders make encoders.
+/// One configured sink, built: its transport, its queue (memory or disk buffer), how its
+/// senders make encoders, and its readiness on the health board.
 struct SinkSetup: Sendable {
   let config: SinkConfig
   let transport: any SinkTransport
   let queue: any SinkQueue
   let makeEncoder: @Sendable () -> any BatchEncoder
+  let health: SinkHealth
 
   init(
-    index: Int, config: SinkConfig, dataDir: URL, ackTracker: AckTracker, metrics: AgentMetrics, logger: Logger
+    index: Int, config: SinkConfig, dataDir: URL, ackTracker: AckTracker, metrics: AgentMetrics,
+    board: HealthBoard, logger: Logger
   )
     throws
   {
     self.config = config
+    let health = SinkHealth(config: config, board: board)
+    self.health = health
     let makeEncoder = Self.encoderFactory(config)
     self.makeEncoder = makeEncoder
     switch config.type {
@@ -33,7 +37,7 @@ struct SinkSetup: Sendable {
       queue = MemoryQueue(
         limits: .init(
           maxEvents: config.buffer.maxEvents, maxBytes: config.buffer.byteLimit, policy: config.buffer.policy),
-        acknowledge: { ackTracker.delivered(sink: index, through: $0) }, counters: counters)
+        acknowledge: { ackTracker.delivered(sink: index, through: $0) }, counters: counters, health: health)
     case .disk:
       let dir = DiskBuffer.directory(dataDirectory: dataDir, sink: config.name)
       let buffer = try DiskBuffer(
@@ -60,7 +64,7 @@ struct SinkSetup: Sendable {
       }
       queue = DiskQueue(
         buffer: buffer, acknowledge: { ackTracker.delivered(sink: index, through: $0) }, counters: counters,
-        logger: logger)
+        health: health, logger: logger)
     }
   }
 

@@ -142,3 +142,153 @@ public enum JSONTape {
     }
   }
 }
+
+// MARK: - Reading without allocating
+
+extension JSONTape {
+  /// The value of the number token at `index`, exactly as `Double(String)` reads its literal.
+  ///
+  /// Literals with at most 19 significant digits whose integer significand is at most 2^53
+  /// and whose decimal exponent is within ±22 (nearly every number a log carries: counts,
+  /// status codes, `0.25`, `-0.5`, `1e3`) are converted without building a `String`: both
+  /// the significand and the power of ten are exact doubles, so one IEEE multiplication or
+  /// division rounds correctly, as `Double(String)` does (Clinger's fast path). Other
+  /// literals go through `Double(String)`, which allocates only for literals longer than
+  /// 15 bytes.
+  public static func double(at index: Int, tape: [JSONToken], bytes: UnsafeRawBufferPointer) -> Double? {
+    let literal = UnsafeRawBufferPointer(rebasing: bytes[tape[index].range])
+    if let d = exactDouble(literal) { return d }
+    return Double(String(decoding: literal, as: UTF8.self))
+  }
+
+  /// A JSON number literal's value when Clinger's fast path gives it exactly; nil otherwise
+  /// (the caller then asks `Double(String)`).
+  static func exactDouble(_ literal: UnsafeRawBufferPointer) -> Double? {
+    let n = literal.count
+    var i = 0
+    let negative = n > 0 && literal[0] == UInt8(ascii: "-")
+    if negative { i = 1 }
+    var significand: UInt64 = 0
+    var digits = 0
+    var exponent = 0
+    var sawDigit = false
+    while i < n, literal[i] &- UInt8(ascii: "0") < 10 {
+      let d = literal[i] &- UInt8(ascii: "0")
+      sawDigit = true
+      i += 1
+      if significand == 0 && d == 0 { continue }
+      guard digits < 19 else { return nil }
+      significand = significand * 10 + UInt64(d)
+      digits += 1
+    }
+    if i < n, literal[i] == UInt8(ascii: ".") {
+      i += 1
+      while i < n, literal[i] &- UInt8(ascii: "0") < 10 {
+        let d = literal[i] &- UInt8(ascii: "0")
+        sawDigit = true
+        i += 1
+        exponent -= 1
+        if significand == 0 && d == 0 { continue }
+        guard digits < 19 else { return nil }
+        significand = significand * 10 + UInt64(d)
+        digits += 1
+      }
+    }
+    guard sawDigit else { return nil }
+    if i < n, literal[i] | 0x20 == UInt8(ascii: "e") {
+      i += 1
+      var exponentNegative = false
+      if i < n, literal[i] == UInt8(ascii: "-") || literal[i] == UInt8(ascii: "+") {
+        exponentNegative = literal[i] == UInt8(ascii: "-")
+        i += 1
+      }
+      var e = 0
+      var sawExponentDigit = false
+      while i < n, literal[i] &- UInt8(ascii: "0") < 10 {
+        e = min(e * 10 + Int(literal[i] &- UInt8(ascii: "0")), 1_000_000)
+        sawExponentDigit = true
+        i += 1
+      }
+      guard sawExponentDigit else { return nil }
+      exponent += exponentNegative ? -e : e
+    }
+    guard i == n else { return nil }
+    if significand == 0 { return negative ? -0.0 : 0.0 }
+    guard significand <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
+    let power = exactPowersOfTen[exponent < 0 ? -exponent : exponent]
+    let magnitude = exponent < 0 ? Double(significand) / power : Double(significand) * power
+    return negative ? -magnitude : magnitude
+  }
+
+  /// 10^0 … 10^22, the powers of ten a double holds exactly.
+  static let exactPowersOfTen: [Double] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19, 1e20, 1e21, 1e22,
+  ]
+
+  /// Decodes the raw content of a JSON string into `out`, byte for byte as the appending
+  /// `unescape(_:into:)` does, without allocating. The decoded text is never longer than `raw`, so an
+  /// `out` of `raw.count` bytes always suffices.
+  /// - Returns: the number of bytes written.
+  public static func unescape(_ raw: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
+    precondition(out.count >= raw.count, "unescape: the output buffer is shorter than the input")
+    let n = raw.count
+    var i = 0
+    var o = 0
+    while i < n {
+      let c = raw[i]
+      if c != 0x5C {
+        out[o] = c
+        o += 1
+        i += 1
+        continue
+      }
+      let e = raw[i + 1]
+      i += 2
+      switch e {
+      case UInt8(ascii: "b"): out[o] = 0x08; o += 1
+      case UInt8(ascii: "f"): out[o] = 0x0C; o += 1
+      case UInt8(ascii: "n"): out[o] = 0x0A; o += 1
+      case UInt8(ascii: "r"): out[o] = 0x0D; o += 1
+      case UInt8(ascii: "t"): out[o] = 0x09; o += 1
+      case UInt8(ascii: "u"):
+        var scalar = hex4(raw, i)
+        i += 4
+        if scalar >= 0xD800 && scalar <= 0xDBFF && i + 6 <= n {
+          let low = hex4(raw, i + 2)
+          scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          i += 6
+        }
+        o += writeScalar(scalar, to: out, at: o)
+      default: out[o] = e; o += 1  // " \ /
+      }
+    }
+    return o
+  }
+
+  /// Writes `v` as UTF-8 at `out[at...]` (the encoding ``appendScalar(_:to:)`` appends).
+  /// - Returns: the number of bytes written.
+  @inline(__always)
+  static func writeScalar(_ v: UInt32, to out: UnsafeMutableRawBufferPointer, at o: Int) -> Int {
+    switch v {
+    case 0..<0x80:
+      out[o] = UInt8(v)
+      return 1
+    case 0x80..<0x800:
+      out[o] = UInt8(0xC0 | (v >> 6))
+      out[o + 1] = UInt8(0x80 | (v & 0x3F))
+      return 2
+    case 0x800..<0x10000:
+      out[o] = UInt8(0xE0 | (v >> 12))
+      out[o + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+      out[o + 2] = UInt8(0x80 | (v & 0x3F))
+      return 3
+    default:
+      out[o] = UInt8(0xF0 | (v >> 18))
+      out[o + 1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+      out[o + 2] = UInt8(0x80 | ((v >> 6) & 0x3F))
+      out[o + 3] = UInt8(0x80 | (v & 0x3F))
+      return 4
+    }
+  }
+}

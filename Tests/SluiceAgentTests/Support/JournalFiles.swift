@@ -90,6 +90,8 @@ enum JournalFiles {
 struct JournaldRun {
   var chunks: [SourceChunk] = []
   var registry = PrometheusCollectorRegistry()
+  /// Where the source reported its readiness and liveness.
+  var health = AgentHealth()
 
   /// The records, parsed.
   var records: [[String: Any]] {
@@ -139,7 +141,7 @@ struct JournaldRun {
     let settings = try #require(config.sources[0].settings(as: JournaldSourceConfig.self))
     var result = JournaldRun()
     let metrics = AgentMetrics(registry: result.registry)
-    let source = settings.makeSource(index: 0, metrics: metrics, logger: Logger(label: "test"))
+    let source = settings.makeSource(index: 0, metrics: metrics, health: result.health, logger: Logger(label: "test"))
     let channel = AsyncChannel<PipelineInput>()
     let stop = StopSignal()
     let resumeAt: [SourcePosition] = resume.map { [.cursor($0)] } ?? []

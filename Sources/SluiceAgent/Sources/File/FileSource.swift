@@ -13,10 +13,16 @@ public enum PipelineInput: Sendable {
 /// Sending suspends while the pipeline is busy, so a slow sink slows reading (backpressure)
 /// instead of filling memory. When ``StopSignal`` is set the source makes one last pass to
 /// the current end of every file, so lines written before shutdown are not left behind.
+///
+/// Health: a matched file that cannot be opened makes the source degraded on the board
+/// (with the path and the error) until it opens or goes away; the loop beats the watchdog
+/// — busy while discovering and reading, idle while it sleeps or waits for the pipeline.
 struct FileSource: Source {
   let index: Int
   let config: FileSourceConfig
   let counters: FileSourceCounters
+  let health: ComponentHealth
+  let watchdog: Watchdog
   let logger: Logger
 
   /// Resumes every checkpointed file at its offset (and checks its fingerprint).
@@ -38,11 +44,18 @@ struct FileSource: Source {
       sourceIndex: index, config: config, resumeOffsets: resumeOffsets, resumeFingerprints: fingerprints,
       counters: counters, logger: logger, rotateWait: config.rotateWait.duration)
     let watcher = config.inotify ? FileWatcher() : nil
-    defer { watcher?.shutdown() }
+    let heartbeat = watchdog.register(name: config.name, kind: HealthBoard.Kind.source.rawValue)
+    defer {
+      heartbeat.finished()
+      watcher?.shutdown()
+    }
+    var openProblem: String?
     // Cancellation (the service group failing) ends the loop at once, without a final pass.
     while !Task.isCancelled {
+      heartbeat.busy()
       let stopping = stop.isStopped
       tailer.discover()
+      report(tailer.unopenable, last: &openProblem)
       if let watcher { for dir in tailer.directoriesToWatch() { watcher.watch(directory: dir) } }
       var gotData = false
       // On stop, read until caught up, so what was written before the request is shipped;
@@ -50,23 +63,44 @@ struct FileSource: Source {
       var polls = 0
       while true {
         let chunks = tailer.poll()
+        counters.lagBytes.record(Int64(clamping: tailer.lagBytes))
         if chunks.isEmpty { break }
         gotData = true
         for chunk in chunks {
           counters.linesRead.increment(by: chunk.lineCount)
+          heartbeat.idle()  // waiting for the pipeline is not being stuck
           await output.send(.chunk(chunk))
+          heartbeat.busy()
         }
         polls += 1
         if !stopping || Task.isCancelled || polls >= 64 { break }
       }
       if stopping { return }
       if !gotData {
+        heartbeat.idle()
         if let watcher {
           await Self.idle(stop: stop, doorbell: watcher.doorbell, timeout: config.pollInterval.duration)
         } else {
           await stop.sleep(for: config.pollInterval.duration)
         }
       }
+    }
+  }
+
+  /// Puts the files that could not be opened on the board, when that changed.
+  private func report(_ unopenable: [(path: String, error: String)], last: inout String?) {
+    var problem: String?
+    if let first = unopenable.first {
+      problem =
+        "cannot open \(first.path): \(first.error)"
+        + (unopenable.count > 1 ? " (and \(unopenable.count - 1) more)" : "")
+    }
+    guard problem != last else { return }
+    last = problem
+    if let problem {
+      health.set("open", .degraded, reason: problem)
+    } else {
+      health.clear("open")
     }
   }
 

@@ -70,7 +70,9 @@ public struct FileSourceConfig: SourceSettings, Equatable {
     }
   }
 
-  public func makeSource(index: Int, metrics: AgentMetrics, logger: Logger) -> any Source {
-    FileSource(index: index, config: self, counters: FileSourceCounters(metrics, source: name), logger: logger)
+  public func makeSource(index: Int, metrics: AgentMetrics, health: AgentHealth, logger: Logger) -> any Source {
+    FileSource(
+      index: index, config: self, counters: FileSourceCounters(metrics, source: name),
+      health: health.board.component(name: name, kind: .source), watchdog: health.watchdog, logger: logger)
   }
 }

@@ -18,6 +18,8 @@ public struct FileSourceCounters: Sendable {
   public let truncationLostBytes: CoreMetrics.Counter
   /// Files at start-up whose checkpointed inode now holds a different file.
   public let inodeReused: CoreMetrics.Counter
+  /// Bytes between the read offset and the end of every open file, summed.
+  public let lagBytes: CoreMetrics.Gauge
 
   public init(_ metrics: AgentMetrics, source name: String) {
     let s = [("source", name)]
@@ -32,5 +34,6 @@ public struct FileSourceCounters: Sendable {
     truncationRecoveredLines = metrics.counter("sluice_source_truncation_recovered_lines_total", s)
     truncationLostBytes = metrics.counter("sluice_source_truncation_lost_bytes_total", s)
     inodeReused = metrics.counter("sluice_source_inode_reused_total", s)
+    lagBytes = metrics.sourceLagBytes(source: name)
   }
 }

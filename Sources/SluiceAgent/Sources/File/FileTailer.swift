@@ -89,6 +89,11 @@ final class FileTailer {
   static let consumedPerFile = 16
   /// Paths opened since ``takeNewlyOpened()`` was last called (for the inotify watcher).
   private var newlyOpened: [String] = []
+  /// Matched files the last ``discover()`` could not open, with the error (for readiness).
+  private(set) var unopenable: [(path: String, error: String)] = []
+  /// After a ``poll(budget:)``: bytes between the read offset and the end of every open file
+  /// (as of each file's last `fstat`), summed.
+  private(set) var lagBytes: UInt64 = 0
 
   init(
     sourceIndex: Int, config: FileSourceConfig, resumeOffsets: [FileIdentity: UInt64],
@@ -125,6 +130,7 @@ final class FileTailer {
   /// `rotate_wait` and closed. A rotated copy (`copytruncate`) of a followed file is not read
   /// a second time (see ``isCopyOfFollowedFile(_:path:)``).
   func discover() {
+    unopenable.removeAll(keepingCapacity: true)
     // This pass's view: every matched path with the file it names, in glob order.
     var matched: [(path: String, identity: FileIdentity)] = []
     var current: [String: FileIdentity] = [:]
@@ -192,6 +198,7 @@ final class FileTailer {
     guard fd >= 0 else {
       let err = errno
       counters.readErrors.increment()
+      unopenable.append((path, String(cString: strerror(err))))
       if warnedPaths.insert(path).inserted {
         logger.warning(
           "cannot open file; will retry",
@@ -319,6 +326,10 @@ final class FileTailer {
       used += read(&t, into: &chunks, budget: allowed)
       active[path] = t
     }
+    var lag: UInt64 = 0
+    for t in draining { lag += t.lastSize > t.readOffset ? t.lastSize - t.readOffset : 0 }
+    for t in active.values { lag += t.lastSize > t.readOffset ? t.lastSize - t.readOffset : 0 }
+    lagBytes = lag
     return chunks
   }
 

@@ -19,6 +19,9 @@ final class JournalReader {
   let logger: Logger
   let handoff: ChunkHandoff
   let stop: StopSignal
+  /// Readiness (whether the journal opens and reads) and liveness (busy while reading).
+  let health: ComponentHealth
+  let heartbeat: Heartbeat
 
   /// A chunk is handed on after this many records or bytes, or this many entries looked
   /// at, or when the reader catches up with the journal.
@@ -51,8 +54,10 @@ final class JournalReader {
 
   init(
     sourceIndex: Int, config: JournaldSourceConfig, counters: JournaldSourceCounters, logger: Logger,
-    handoff: ChunkHandoff, stop: StopSignal
+    handoff: ChunkHandoff, stop: StopSignal, health: ComponentHealth, heartbeat: Heartbeat
   ) {
+    self.health = health
+    self.heartbeat = heartbeat
     self.sourceIndex = sourceIndex
     self.config = config
     self.counters = counters
@@ -70,11 +75,13 @@ final class JournalReader {
   func run(resumeCursor: String?) {
     var warnedOpen = false
     while !handoff.isCancelled {
+      heartbeat.busy()
       let journal: Journal
       do {
         journal = try Journal(directory: config.path)
       } catch {
         counters.readErrors.increment()
+        health.set("open", .unhealthy, reason: "cannot open the journal \(config.path ?? "(local)"): \(error)")
         if !warnedOpen {
           logger.error(
             "cannot open the journal; retrying every second",
@@ -85,6 +92,7 @@ final class JournalReader {
         sleepUnlessStopped(seconds: 1)
         continue
       }
+      health.clear("open")
       journal.setDataThreshold(config.maxFieldBytes.bytes + 1)
       follow(journal, resumeCursor: resumeCursor)
       return
@@ -99,11 +107,13 @@ final class JournalReader {
       onUnreadEntry = try position(journal, cursor: resumeCursor)
     } catch {
       counters.readErrors.increment()
+      health.set("open", .unhealthy, reason: "cannot position the journal: \(error)")
       logger.error("cannot position the journal", metadata: ["source": "\(config.name)", "error": "\(error)"])
       return
     }
     var errors = 0
     while !handoff.isCancelled {
+      heartbeat.busy()
       let stopping = stop.isStopped
       do {
         // Read to the current end — on stop, a bounded last pass, in case a writer never
@@ -111,7 +121,10 @@ final class JournalReader {
         var chunks = 0
         while !stopping || chunks < Self.lastPassChunks {
           if !onUnreadEntry {
-            guard try journal.next() else { break }
+            guard try journal.next() else {
+              counters.lagSeconds.record(0)  // caught up
+              break
+            }
           }
           onUnreadEntry = false
           read(journal)
@@ -119,6 +132,7 @@ final class JournalReader {
             || entriesInChunk >= Self.chunkEntries
           {
             multiline?.flushIdle(now: .now, emit: emitJoined)
+            recordLag(journal)  // a full chunk: there may be more behind it
             guard handOn(journal) else { return }
             if mapper.bytesSeen >= Self.reopenBytes { journal = reopened(journal) }
             chunks += 1
@@ -127,13 +141,16 @@ final class JournalReader {
         multiline?.flushIdle(now: .now, all: stopping, emit: emitJoined)
         guard handOn(journal) else { return }
         if mapper.bytesSeen >= Self.reopenBytes { journal = reopened(journal) }
+        if errors > 0 { health.clear("read") }
         errors = 0
         if stopping { return }
+        heartbeat.idle()
         _ = try journal.wait(microseconds: Self.waitMicroseconds)
       } catch {
         counters.readErrors.increment()
         errors += 1
         if errors == 1 {
+          health.set("read", .degraded, reason: "journal read failed: \(error)")
           logger.warning("journal read failed", metadata: ["source": "\(config.name)", "error": "\(error)"])
         }
         // What was read so far is still good; hand it on before backing off.
@@ -179,7 +196,9 @@ final class JournalReader {
       try journal.seekTail()
       if try journal.previous() {
         chunk.position = .cursor(try journal.cursor())
+        heartbeat.idle()
         _ = handoff.put(chunk)
+        heartbeat.busy()
         chunk = SourceChunk(sourceIndex: sourceIndex, position: .cursor(""))
       }
       return false
@@ -287,10 +306,25 @@ final class JournalReader {
     let full = chunk
     chunk = SourceChunk(sourceIndex: sourceIndex, position: .cursor(""))
     chunk.data.reserveCapacity(min(full.data.count, Self.chunkBytes) + 4096)
+    heartbeat.idle()  // blocked while the pipeline is full: waiting, not stuck
+    defer { heartbeat.busy() }
     return handoff.put(full)
   }
 
+  /// `sluice_source_lag_seconds`: how old the entry just read is — how far behind the
+  /// journal the reader is while it reads a backlog.
+  private func recordLag(_ journal: Journal) {
+    let entry = journal.realtimeMicroseconds()
+    guard entry > 0 else { return }
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    let nowMicros = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    counters.lagSeconds.record(Double(max(0, nowMicros - Int64(clamping: entry))) / 1e6)
+  }
+
   private func sleepUnlessStopped(seconds: Double) {
+    heartbeat.idle()
+    defer { heartbeat.busy() }
     var left = seconds
     while left > 0 && !stop.isStopped && !handoff.isCancelled {
       let step = min(left, 0.1)

@@ -143,8 +143,10 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
     return units.map { u in suffixes.contains { u.hasSuffix($0) } ? u : u + ".service" }
   }
 
-  public func makeSource(index: Int, metrics: AgentMetrics, logger: Logger) -> any Source {
-    JournaldSource(index: index, config: self, counters: JournaldSourceCounters(metrics, source: name), logger: logger)
+  public func makeSource(index: Int, metrics: AgentMetrics, health: AgentHealth, logger: Logger) -> any Source {
+    JournaldSource(
+      index: index, config: self, counters: JournaldSourceCounters(metrics, source: name),
+      health: health.board.component(name: name, kind: .source), watchdog: health.watchdog, logger: logger)
   }
 }
 

@@ -15,6 +15,8 @@ public struct JournaldSourceCounters: Sendable {
   public let cursorInvalid: CoreMetrics.Counter
   /// Failed sd-journal calls (opening, reading, waiting).
   public let readErrors: CoreMetrics.Counter
+  /// How far behind the journal the reader is, in seconds (0 when caught up).
+  public let lagSeconds: CoreMetrics.Gauge
 
   public init(_ metrics: AgentMetrics, source name: String) {
     let s = [("source", name)]
@@ -25,5 +27,6 @@ public struct JournaldSourceCounters: Sendable {
     fieldsBinary = metrics.counter("sluice_journald_fields_truncated_total", s + [("reason", "binary")])
     cursorInvalid = metrics.counter("sluice_source_cursor_invalid_total", s)
     readErrors = metrics.counter("sluice_source_read_errors_total", s)
+    lagSeconds = metrics.sourceLagSeconds(source: name)
   }
 }

@@ -5,11 +5,11 @@ import SluiceCore
 /// Everything that can be wrong in the step's settings (an unknown detector, an invalid
 /// regular expression, a `hash` action without a readable key) is found here, at load time,
 /// and reported with its configuration path.
-enum RedactTransform {
+enum RedactPolicyBuilder {
   /// Detector names accepted in config.
   static var knownDetectors: [String] { BuiltinDetectors.names }
 
-  static func makePolicy(_ config: TransformConfig, at path: String) throws -> RedactionPolicy {
+  static func makePolicy(_ config: RedactSettings, at path: String) throws(ConfigError) -> RedactionPolicy {
     let defaultAction = config.action ?? .mask
     var rules: [RedactionPolicy.DetectorRule] = []
     let settings = config.detectors ?? BuiltinDetectors.defaultNames.map { .init(name: $0) }
@@ -51,7 +51,7 @@ enum RedactTransform {
     return RedactionPolicy(detectors: rules, deniedFields: denied, allowedFields: allowed, hasher: hasher)
   }
 
-  static func makeRedactor(_ config: TransformConfig, at path: String = "pipeline") throws -> Redactor {
+  static func makeRedactor(_ config: RedactSettings, at path: String = "pipeline") throws(ConfigError) -> Redactor {
     Redactor(policy: try makePolicy(config, at: path))
   }
 }

@@ -1,0 +1,110 @@
+// The cost of the agent's pipeline steps per event, with allocations (ordo-one/benchmark,
+// `scripts/bench` part "transforms"). Each iteration applies a step to one event of a
+// corpus of 1,024 varied events (12 services, mixed levels, routes, statuses, durations,
+// some PII); the ns and malloc figures are per event. Steps that do not change events run
+// on pre-parsed events; `set` and `remove` change them, so those cases reload and parse
+// each event and are read against the "parse (baseline)" case.
+import Benchmark
+import Logging
+import SluiceAgent
+import SluiceCore
+
+let services = [
+  "checkout", "billing", "search", "auth", "cart", "inventory", "shipping", "gateway", "users", "reports", "mailer",
+  "pricing",
+]
+let routes = ["/api/orders", "/api/cart", "/login", "/search", "/healthz", "/api/users/:id"]
+let levels = ["info", "info", "info", "info", "debug", "info", "warn", "info", "error", "info", "info", "info"]
+
+/// 1,024 lines in the shape services write.
+let corpus: [[UInt8]] = (0..<1024).map { k in
+  let service = services[k % services.count]
+  let level = levels[(k * 7) % levels.count]
+  let status = k % 37 == 0 ? 503 : (k % 11 == 0 ? 404 : 200)
+  let pii = k % 10 == 0 ? #","user":"user\#(k)@example.com""# : ""
+  let line =
+    #"{"timestamp":"2026-12-03T10:00:00.\#(100_000 + k)Z","level":"\#(level)","service":"\#(service)","#
+    + #""msg":"request served","http":{"route":"\#(routes[k % routes.count])","method":"GET"},"status":\#(status),"#
+    + #""duration_ms":\#(Double(k % 500) / 3),"bytes":\#(k * 13 % 9000),"debug_payload":{"a":[1,2,3]}\#(pii)}"#
+  return Array(line.utf8)
+}
+
+func steps(_ pipeline: String) -> [any EventTransform] {
+  let config = try! ConfigLoader.parse(
+    yaml: """
+      sources:
+        - {name: app, type: file, include: ["/nonexistent/*.log"]}
+      pipeline: \(pipeline)
+      sinks:
+        - {name: out, type: console}
+      """)
+  return try! PipelineBuilder.build(config, metrics: AgentMetrics(), logger: Logger(label: "bench"))
+}
+
+func parsed() -> [Event] {
+  let scanner = JSONScanner()
+  return corpus.map { line in
+    var e = Event()
+    line.withUnsafeBytes { e.load($0) }
+    e.parse(using: scanner)
+    return e
+  }
+}
+
+let threeRules = """
+  [{type: parse}, {type: metrics, rules: [
+    {name: http_server_errors_total, match: 'status>=500', labels: {service: "@service", route: http.route}},
+    {name: request_duration_ms, type: histogram, field: duration_ms, buckets: [5, 10, 25, 50, 100, 250, 500, 1000],
+     labels: {service: "@service"}},
+    {name: response_bytes_total, type: sum, field: bytes, labels: {service: "@service"}}]}]
+  """
+
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .mallocCountTotal],
+    timeUnits: .nanoseconds,
+    warmupIterations: 2_048,
+    scalingFactor: .kilo,
+    maxDuration: .seconds(2),
+    maxIterations: 2_000)
+
+  /// Applies the last step of `pipeline` to pre-parsed events.
+  func onParsed(_ name: String, _ pipeline: String) {
+    Benchmark(name) { benchmark in
+      let step = steps(pipeline).last!
+      var events = parsed()
+      let context = LineContext(sourceIndex: 0)
+      var k = 0
+      var kept = 0
+      for _ in benchmark.scaledIterations {
+        if step.apply(&events[k & 1023], context) { kept += 1 }
+        k += 1
+        if k & 1023 == 0 { step.endChunk(sourceIndex: 0) }
+      }
+      blackHole(kept)
+    }
+  }
+  onParsed("metrics, default rules", "[{type: parse}, {type: metrics}]")
+  onParsed("metrics, 3 rules", threeRules)
+  onParsed("filter level>=warning", "[{type: parse}, {type: filter, keep: 'level>=warning'}]")
+
+  /// Loads and parses each event, then applies the steps after `parse`.
+  func fromLine(_ name: String, _ pipeline: String) {
+    Benchmark(name) { benchmark in
+      let all = steps(pipeline)
+      var event = Event()
+      let context = LineContext(sourceIndex: 0)
+      var k = 0
+      for _ in benchmark.scaledIterations {
+        corpus[k & 1023].withUnsafeBytes { event.load($0) }
+        for step in all { _ = step.apply(&event, context) }
+        k += 1
+        if k & 1023 == 0 { for step in all { step.endChunk(sourceIndex: 0) } }
+      }
+      blackHole(event.bytes.count)
+    }
+  }
+  fromLine("parse (baseline)", "[{type: parse}]")
+  fromLine("parse + set 2 fields", "[{type: parse}, {type: set, fields: {cluster: prod, region: eu-west-1}}]")
+  fromLine("parse + remove 1 field", "[{type: parse}, {type: remove, fields: [debug_payload]}]")
+}

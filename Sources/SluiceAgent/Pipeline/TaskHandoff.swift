@@ -1,0 +1,20 @@
+import Synchronization
+
+/// Moves a value that is not `Sendable` (the built pipeline steps, which hold mutable
+/// buffers) into the one task that will own it. Whoever creates the handoff must not use
+/// the value afterwards; ``take()`` may be called once.
+final class TaskHandoff<Value>: @unchecked Sendable {
+  private let lock = Mutex(false)
+  private var value: Value?
+
+  init(_ value: Value) { self.value = value }
+
+  func take() -> Value {
+    lock.withLock { taken in
+      precondition(!taken, "TaskHandoff.take() called twice")
+      taken = true
+    }
+    defer { value = nil }
+    return value!
+  }
+}
