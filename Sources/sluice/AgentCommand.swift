@@ -30,7 +30,7 @@ struct AgentCommand: AsyncParsableCommand {
     }
     let logger = Logger(label: "sluice.agent")
     let metrics = AgentMetrics()
-    let health = AgentHealth()
+    let health = AgentHealth(watchdog: Watchdog(stallAfter: agentConfig.admin.stallAfter.duration))
     let agent = Agent(config: agentConfig, metrics: metrics, health: health, logger: logger)
     var services: [any Service] = []
     if agentConfig.admin.enabled {

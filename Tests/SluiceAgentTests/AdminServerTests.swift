@@ -23,7 +23,9 @@ struct AdminServerTests {
       var text = ""
       for n in 0..<events {
         let level = n % 7 == 0 ? "error" : (n % 5 == 0 ? "warn" : "info")
-        text += #"{"level":"\#(level)","service":"checkout","msg":"order \#(n) for user\#(n)@example.com"}"# + "\n"
+        text +=
+          #"{"level":"\#(level)","service":"checkout","msg":"order \#(n) for user\#(n)@example.com","duration_ms":\#(n % 300),"debug":1}"#
+          + "\n"
       }
       text += "not json at all\n"
       try dir.append(text, to: "logs/app.log")
@@ -34,8 +36,17 @@ struct AdminServerTests {
         - {name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning, poll_interval: 20ms}
       pipeline:
         - {type: parse}
+        - {type: filter, drop: 'msg=never'}
+        - {type: set, fields: {cluster: prod}}
+        - {type: remove, fields: [debug]}
         - {type: redact}
         - {type: metrics}
+        - type: metrics
+          name: derived
+          rules:
+            - {name: checkout_errors_total, match: 'level>=error', labels: {service: "@service", cluster: cluster}}
+            - {name: order_duration_seconds, type: histogram, field: duration_ms, scale: 0.001, buckets: [0.01, 0.1, 0.25], labels: {level: "@level"}}
+            - {name: order_duration_seconds_total, type: sum, field: duration_ms, scale: 0.001}
       sinks:
         - name: backend
           type: http
@@ -73,7 +84,8 @@ struct AdminServerTests {
     #expect(scrape.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
     for family in [
       "sluice_source_lag_bytes", "sluice_sink_events_total", "sluice_redactions_total", "sluice_build_info",
-      "process_cpu_seconds_total",
+      "process_cpu_seconds_total", "sluice_log_errors_total", "sluice_events_filtered_total", "checkout_errors_total",
+      "order_duration_seconds", "order_duration_seconds_total",
     ] {
       #expect(scrape.body.contains("\n# TYPE \(family) "), "no \(family) in the scrape")
     }

@@ -49,13 +49,20 @@ public struct AgentConfig: Sendable, Decodable, Equatable {
   }
 }
 
-/// The admin HTTP endpoint: `GET /metrics` (Prometheus text format) and `GET /healthz`.
+/// The admin HTTP endpoint: `GET /metrics` (Prometheus text, or OpenMetrics on request),
+/// `GET /healthz` (liveness) and `GET /readyz` (readiness); see docs/metrics.md.
 public struct AdminConfig: Sendable, Codable, Equatable {
   /// `host:port`; loopback unless set otherwise. Port 0 picks a free port (logged at start).
   public var address: String = "127.0.0.1:9464"
   public var enabled: Bool = true
+  /// Liveness: how long the pipeline or a source loop may stay busy without progress
+  /// before `/healthz` fails.
+  public var stallAfter: ConfigDuration = .seconds(60)
 
-  enum CodingKeys: String, CodingKey, CaseIterable { case address, enabled }
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case address, enabled
+    case stallAfter = "stall_after"
+  }
 
   public init() {}
 
@@ -64,6 +71,7 @@ public struct AdminConfig: Sendable, Codable, Equatable {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     address = try c.decodeIfPresent(String.self, forKey: .address) ?? address
     enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
+    stallAfter = try c.decodeIfPresent(ConfigDuration.self, forKey: .stallAfter) ?? stallAfter
   }
 
   /// The host and port parts of ``address``.

@@ -114,6 +114,9 @@ public enum ConfigLoader {
       try t.settings.validate(at: at, in: PipelineContext(steps: c.pipeline, sourceNames: sourceNames, index: i))
     }
     if c.admin.enabled { _ = try c.admin.hostAndPort() }
+    if c.admin.stallAfter.nanoseconds < 1_000_000_000 {
+      throw ConfigError(path: "admin.stall_after", message: "must be at least 1s")
+    }
     if c.dataDir.isEmpty { throw ConfigError(path: "data_dir", message: "must not be empty") }
   }
 

@@ -103,6 +103,23 @@ struct DerivedMetricsTests {
     #expect(h.value("sluice_metric_values_skipped_total", #"metric="response_bytes_total""#) == 3)
   }
 
+  @Test func scaleTurnsMillisecondsIntoSeconds() throws {
+    let h = try StepHarness(
+      pipeline: """
+        [{type: parse}, {type: metrics, rules: [
+          {name: request_duration_seconds, type: histogram, field: duration_ms, scale: 0.001, buckets: [0.01, 0.1]},
+          {name: request_seconds_total, type: sum, field: duration_ms, scale: 0.001}]}]
+        """)
+    _ = h.run([#"{"duration_ms":5}"#, #"{"duration_ms":50}"#, #"{"duration_ms":500}"#])
+    #expect(h.value("request_duration_seconds_bucket", #"le="0.01""#) == 1)
+    #expect(h.value("request_duration_seconds_bucket", #"le="0.1""#) == 2)
+    #expect(h.value("request_duration_seconds_count") == 3)
+    #expect(abs((h.value("request_seconds_total") ?? 0) - 0.555) < 1e-9)
+    #expect(throws: ConfigError.self) {
+      try StepHarness(pipeline: "[{type: parse}, {type: metrics, rules: [{name: c_total, scale: 2}]}]")
+    }
+  }
+
   @Test func labelSetsBeyondMaxSeriesGoToOneOverflowSeries() throws {
     let h = try StepHarness(pipeline: "[{type: parse}, {type: metrics, max_series: 3}]")
     let lines = (0..<10).map { #"{"service":"svc\#($0)","level":"error"}"# }
@@ -127,7 +144,8 @@ struct DerivedMetricsTests {
 
   @Test func aLabelValueADetectorWouldRedactIsNeverExported() throws {
     let h = try StepHarness(
-      pipeline: "[{type: parse}, {type: metrics, rules: [{name: logins_total, labels: {service: service, region: region}}]}]"
+      pipeline:
+        "[{type: parse}, {type: metrics, rules: [{name: logins_total, labels: {service: service, region: region}}]}]"
     )
     _ = h.run([
       #"{"service":"jane.doe@example.com","level":"error","region":"eu"}"#,

@@ -55,7 +55,8 @@ struct FieldStepTests {
     let h = try StepHarness(pipeline: "[{type: parse}, {type: filter, keep: 'a=1'}, {type: filter, keep: 'b=1'}]")
     #expect(h.config.pipeline.map(\.name) == ["parse", "filter", "filter_2"])
     #expect(throws: ConfigError.self) {
-      try StepHarness(pipeline: "[{type: parse}, {type: filter, name: f, keep: 'a=1'}, {type: remove, name: f, fields: [x]}]")
+      try StepHarness(
+        pipeline: "[{type: parse}, {type: filter, name: f, keep: 'a=1'}, {type: remove, name: f, fields: [x]}]")
     }
   }
 
@@ -67,7 +68,10 @@ struct FieldStepTests {
     ("[{type: filter, keep: 'a=1'}, {type: parse}]", "pipeline[0]", "must come after a `type: parse` step"),
     ("[{type: parse}, {type: set, fields: {}}]", "pipeline[1].fields", "at least one"),
     ("[{type: parse}, {type: remove, fields: [.x]}]", "pipeline[1].fields[0]", "not a field name"),
-    ("[{type: parse}, {type: sample}]", "pipeline[1].type", "known step types: parse, redact, filter, set, remove, metrics"),
+    (
+      "[{type: parse}, {type: sample}]", "pipeline[1].type",
+      "known step types: parse, redact, filter, set, remove, metrics"
+    ),
     ("[{type: parse, detectors: [email]}]", "pipeline[0].detectors", "unknown key"),
     ("[{type: parse}, {type: set, fields: {a: 1}, overwite: true}]", "pipeline[1].overwite", "unknown key"),
   ])

@@ -80,6 +80,7 @@ struct LabelGuard {
     switch rule.type {
     case .counter:
       if rule.field != nil { throw ConfigError(path: "\(path).field", message: "only for histogram and sum") }
+      if rule.scale != nil { throw ConfigError(path: "\(path).scale", message: "only for histogram and sum") }
       if rule.buckets != nil { throw ConfigError(path: "\(path).buckets", message: "only for histogram") }
     case .sum:
       if (rule.field ?? "").isEmpty { throw ConfigError(path: "\(path).field", message: "a sum needs a numeric field") }
@@ -96,6 +97,9 @@ struct LabelGuard {
       if !buckets.allSatisfy(\.isFinite) || zip(buckets, buckets.dropFirst()).contains(where: { $0 >= $1 }) {
         throw ConfigError(path: "\(path).buckets", message: "must be finite and strictly ascending")
       }
+    }
+    if let scale = rule.scale, !(scale.isFinite && scale > 0) {
+      throw ConfigError(path: "\(path).scale", message: "must be a positive number")
     }
     if let n = rule.maxSeries, !(1...100_000).contains(n) {
       throw ConfigError(path: "\(path).max_series", message: "must be 1 to 100000")

@@ -20,20 +20,24 @@ public struct MetricRule: Sendable, Decodable, Equatable {
   public var labels: [(String, String)]
   /// For `histogram` and `sum`: the numeric field (a JSON number, or a string holding one).
   public var field: String?
-  /// For `histogram`: the upper bounds, ascending.
+  /// For `histogram` and `sum`: multiplies the field's value before it is recorded (0.001
+  /// turns a `duration_ms` field into seconds, Prometheus's base unit). Default 1.
+  public var scale: Double?
+  /// For `histogram`: the upper bounds, ascending, in the scaled unit.
   public var buckets: [Double]?
   /// Label sets beyond this many go to one `__overflow__` series (default: the step's).
   public var maxSeries: Int?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case name, type, help, match, labels, field, buckets
+    case name, type, help, match, labels, field, scale, buckets
     case maxSeries = "max_series"
   }
 
   public init(
     name: String, type: Kind = .counter, help: String? = nil, match: String? = nil, labels: [(String, String)] = [],
-    field: String? = nil, buckets: [Double]? = nil, maxSeries: Int? = nil
+    field: String? = nil, scale: Double? = nil, buckets: [Double]? = nil, maxSeries: Int? = nil
   ) {
+    self.scale = scale
     self.name = name
     self.type = type
     self.help = help
@@ -58,13 +62,14 @@ public struct MetricRule: Sendable, Decodable, Equatable {
       labels = []
     }
     field = try c.decodeIfPresent(String.self, forKey: .field)
+    scale = try c.decodeIfPresent(Double.self, forKey: .scale)
     buckets = try c.decodeIfPresent([Double].self, forKey: .buckets)
     maxSeries = try c.decodeIfPresent(Int.self, forKey: .maxSeries)
   }
 
   public static func == (a: MetricRule, b: MetricRule) -> Bool {
     a.name == b.name && a.type == b.type && a.help == b.help && a.match == b.match
-      && a.labels.elementsEqual(b.labels, by: ==) && a.field == b.field && a.buckets == b.buckets
+      && a.labels.elementsEqual(b.labels, by: ==) && a.field == b.field && a.scale == b.scale && a.buckets == b.buckets
       && a.maxSeries == b.maxSeries
   }
 }

@@ -74,7 +74,7 @@ struct MetricsState {
           rules[r].notNumeric += 1
           continue
         }
-        value = v
+        value = v * rules[r].scale
       }
       key.removeAll(keepingCapacity: true)
       for l in rules[r].labels.indices {
@@ -180,6 +180,7 @@ struct RuleState {
   let labelNames: [String]
   let labels: [Label]
   let field: String?
+  let scale: Double
   let buckets: [Double]
   var table: SeriesTable
   /// Per slot: the exported series, and what this chunk added to it.
@@ -216,6 +217,7 @@ struct RuleState {
       }
     }
     field = rule.field
+    scale = rule.scale ?? 1
     buckets = rule.buckets ?? []
     // An unlabelled metric has exactly one series.
     table = SeriesTable(capacity: rule.labels.isEmpty ? 1 : maxSeries)

@@ -35,6 +35,13 @@ struct SeriesTable {
     return h
   }
 
+  @inline(__always)
+  static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    for k in 0..<a.count where a[k] != b[k] { return false }
+    return true
+  }
+
   static func hash(_ key: [UInt8]) -> UInt64 { key.withUnsafeBytes { hash($0) } }
 
   /// The slot of `key` (whose ``hash(_:)`` is `h`), or nil if the table has not seen it.
@@ -43,7 +50,7 @@ struct SeriesTable {
     while true {
       let b = Int(buckets[i])
       if b == 0 { return nil }
-      if hashes[i] == h && keys[b - 1].withUnsafeBytes({ $0.elementsEqual(key) }) { return slots[b - 1] }
+      if hashes[i] == h && keys[b - 1].withUnsafeBytes({ Self.equal($0, key) }) { return slots[b - 1] }
       i = (i + 1) & mask
     }
   }

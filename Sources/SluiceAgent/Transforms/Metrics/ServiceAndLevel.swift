@@ -65,6 +65,11 @@ struct ServiceLevelScanner {
   private let candidates: [Int]
   private let lengthStart: [Int]
   private let nestedParents = Self.nestedParents
+  // The group bounds as instance constants: static ones are lazy globals, checked per read.
+  private let levelRange = Self.levelRange
+  private let serviceRange = Self.serviceRange
+  private let severityNumberSlot = Self.severityNumberSlot
+  private let priorityRange = Self.priorityRange
 
   init() {
     keyBytes = Self.flatKeys.flatMap { $0 }
@@ -128,8 +133,8 @@ struct ServiceLevelScanner {
     var found = (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int)(
       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
     var slow = false
-    let firstLevel = Self.levelRange.lowerBound
-    let firstService = Self.serviceRange.lowerBound
+    let firstLevel = levelRange.lowerBound
+    let firstService = serviceRange.lowerBound
     let maxLength = lengthStart.count - 2
     withUnsafeMutableBytes(of: &found) { raw in
       let slots = raw.bindMemory(to: Int.self)
@@ -195,7 +200,7 @@ struct ServiceLevelScanner {
     return withUnsafeBytes(of: &found) { raw -> (Int?, Int) in
       let slots = raw.bindMemory(to: Int.self)
       var service: Int?
-      for c in Self.serviceRange where slots[c] > 0 {
+      for c in serviceRange where slots[c] > 0 {
         let t = tape[slots[c]]
         if (t.kind == .string && t.end > t.start) || t.kind == .number {
           service = slots[c]
@@ -204,7 +209,7 @@ struct ServiceLevelScanner {
       }
       var level: Int?
       event.bytes.withUnsafeBytes { bytes in
-        for c in Self.levelRange where slots[c] > 0 && level == nil {
+        for c in levelRange where slots[c] > 0 && level == nil {
           let t = tape[slots[c]]
           if t.kind == .string, !t.hasEscapes {
             if let l = LogLevel.parse(UnsafeRawBufferPointer(rebasing: bytes[t.range])) { level = Int(l.rawValue) }
@@ -214,7 +219,7 @@ struct ServiceLevelScanner {
         }
       }
       if let level, level >= 0 { return (service, level) }
-      if level == nil && slots[Self.severityNumberSlot] < 0 && !Self.priorityRange.contains(where: { slots[$0] > 0 }) {
+      if level == nil && slots[severityNumberSlot] < 0 && !priorityRange.contains(where: { slots[$0] > 0 }) {
         return (service, ServiceAndLevel.unknownLevel)
       }
       return (service, ServiceAndLevel.levelIndex(of: event))
