@@ -25,7 +25,7 @@ for line in sys.stdin.read().splitlines():
             r["malloc"] = float(p50) / 1000
 
 base = rows.get("parse (baseline)", {}).get("ns")
-print("| step | ns/event (p50) | mallocs/event | over parse |")
+print("| case | ns/event (p50) | mallocs/event | step cost (over parse) |")
 print("| --- | ---: | ---: | ---: |")
 for case, r in rows.items():
     over = f"{r['ns'] - base:.0f} ns" if base and case.startswith("parse +") and "ns" in r else ""

@@ -107,13 +107,13 @@ struct ServiceLevelScanner {
   static let serviceRange = (severityNumberSlot + 1)..<(severityNumberSlot + 1 + ServiceAndLevel.serviceKeys.count)
   static let priorityRange = serviceRange.upperBound..<flatKeys.count
 
-  /// Whether the first service key's value is usable and the first level key's value is a
-  /// level name: then no later key can change the answer.
+  /// The level, if the first service key's value is usable and the first level key's value
+  /// is a level name: then no later key can change the answer.
   @inline(__always)
-  static func decides(service: JSONToken, level: JSONToken, _ bytes: UnsafeRawBufferPointer) -> Bool {
-    guard (service.kind == .string && service.end > service.start) || service.kind == .number else { return false }
-    guard level.kind == .string, !level.hasEscapes else { return false }
-    return LogLevel.parse(UnsafeRawBufferPointer(rebasing: bytes[level.range])) != nil
+  static func decidedLevel(service: JSONToken, level: JSONToken, _ bytes: UnsafeRawBufferPointer) -> LogLevel? {
+    guard (service.kind == .string && service.end > service.start) || service.kind == .number else { return nil }
+    guard level.kind == .string, !level.hasEscapes else { return nil }
+    return LogLevel.parse(UnsafeRawBufferPointer(rebasing: bytes[level.range]))
   }
 
   /// Byte equality of two buffers of the same length, inline (keys are short: a call to
@@ -133,6 +133,8 @@ struct ServiceLevelScanner {
     var found = (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int)(
       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
     var slow = false
+    var triedDecision = false
+    var decided: (Int, Int)?
     let firstLevel = levelRange.lowerBound
     let firstService = serviceRange.lowerBound
     let maxLength = lengthStart.count - 2
@@ -182,10 +184,14 @@ struct ServiceLevelScanner {
                     }
                     // The first key of each group outranks the rest: once both are here with
                     // values that decide, stop.
-                    if slots[firstLevel] > 0 && slots[firstService] > 0
-                      && Self.decides(service: tape[slots[firstService]], level: tape[slots[firstLevel]], bytes)
-                    {
-                      return
+                    if !triedDecision && slots[firstLevel] > 0 && slots[firstService] > 0 {
+                      triedDecision = true
+                      if let l = Self.decidedLevel(
+                        service: tape[slots[firstService]], level: tape[slots[firstLevel]], bytes)
+                      {
+                        decided = (slots[firstService], Int(l.rawValue))
+                        return
+                      }
                     }
                     i = v.kind == .objectStart || v.kind == .arrayStart ? Int(v.end) : i &+ 2
                   }
@@ -197,6 +203,7 @@ struct ServiceLevelScanner {
       }
     }
     if slow { return (ServiceAndLevel.serviceIndex(in: event), ServiceAndLevel.levelIndex(of: event)) }
+    if let decided { return decided }
     return withUnsafeBytes(of: &found) { raw -> (Int?, Int) in
       let slots = raw.bindMemory(to: Int.self)
       var service: Int?
