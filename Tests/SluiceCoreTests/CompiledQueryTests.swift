@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SluiceCore
@@ -141,7 +142,9 @@ struct QueryCompiledFormTests {
     }
   }
 
-  @Test func unescapeIntoABufferDecodesLikeTheAppendingOne() {
+  /// Both forms of `unescape` (the appending one is built on the buffer one) against an
+  /// independent decoder, Foundation's JSONSerialization.
+  @Test func unescapeDecodesLikeFoundation() throws {
     var rng = SplitMix64(seed: 9)
     for _ in 0..<20_000 {
       var encoded: [UInt8] = []
@@ -149,9 +152,13 @@ struct QueryCompiledFormTests {
       if rng.oneIn(2) {
         JSONWriter.appendRaw("\\u00e9\\ud83d\\udc4d\\/\\b\\f", to: &encoded)
       }
+      let reference = try JSONSerialization.jsonObject(
+        with: Data([0x22] + encoded + [0x22]), options: .fragmentsAllowed)
+      let expected = Array(try #require(reference as? String).utf8)
       encoded.withUnsafeBytes { raw in
-        var expected: [UInt8] = []
-        JSONTape.unescape(raw, into: &expected)
+        var appended: [UInt8] = [0x41]
+        JSONTape.unescape(raw, into: &appended)
+        #expect(appended == [0x41] + expected)
         let decoded = [UInt8](unsafeUninitializedCapacity: raw.count) { buffer, count in
           count = JSONTape.unescape(raw, into: UnsafeMutableRawBufferPointer(buffer))
         }

@@ -72,37 +72,15 @@ public enum JSONTape {
     return true
   }
 
-  /// Decodes the raw content of a JSON string (validated by ``JSONScanner``) into UTF-8.
+  /// Decodes the raw content of a JSON string (validated by ``JSONScanner``) into UTF-8,
+  /// appended to `out` (through the buffer form below: the decoded text is never longer).
   public static func unescape(_ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-    let n = raw.count
-    var i = 0
-    while i < n {
-      let c = raw[i]
-      if c != 0x5C {
-        out.append(c)
-        i += 1
-        continue
-      }
-      let e = raw[i + 1]
-      i += 2
-      switch e {
-      case UInt8(ascii: "b"): out.append(0x08)
-      case UInt8(ascii: "f"): out.append(0x0C)
-      case UInt8(ascii: "n"): out.append(0x0A)
-      case UInt8(ascii: "r"): out.append(0x0D)
-      case UInt8(ascii: "t"): out.append(0x09)
-      case UInt8(ascii: "u"):
-        var scalar = hex4(raw, i)
-        i += 4
-        if scalar >= 0xD800 && scalar <= 0xDBFF && i + 6 <= n {
-          let low = hex4(raw, i + 2)
-          scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-          i += 6
-        }
-        appendScalar(scalar, to: &out)
-      default: out.append(e)  // " \ /
-      }
+    let start = out.count
+    out.append(contentsOf: repeatElement(0, count: raw.count))
+    let written = out.withUnsafeMutableBytes {
+      unescape(raw, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
     }
+    out.removeLast(raw.count - written)
   }
 
   /// Decodes the string token at `index` into a Swift `String`.
@@ -123,24 +101,6 @@ public enum JSONTape {
     return v
   }
 
-  static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {
-    switch v {
-    case 0..<0x80:
-      out.append(UInt8(v))
-    case 0x80..<0x800:
-      out.append(UInt8(0xC0 | (v >> 6)))
-      out.append(UInt8(0x80 | (v & 0x3F)))
-    case 0x800..<0x10000:
-      out.append(UInt8(0xE0 | (v >> 12)))
-      out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-      out.append(UInt8(0x80 | (v & 0x3F)))
-    default:
-      out.append(UInt8(0xF0 | (v >> 18)))
-      out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-      out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-      out.append(UInt8(0x80 | (v & 0x3F)))
-    }
-  }
 }
 
 // MARK: - Reading without allocating
@@ -226,8 +186,7 @@ extension JSONTape {
     1e19, 1e20, 1e21, 1e22,
   ]
 
-  /// Decodes the raw content of a JSON string into `out`, byte for byte as the appending
-  /// `unescape(_:into:)` does, without allocating. The decoded text is never longer than `raw`, so an
+  /// Decodes the raw content of a JSON string into `out`, without allocating. The decoded text is never longer than `raw`, so an
   /// `out` of `raw.count` bytes always suffices.
   /// - Returns: the number of bytes written.
   public static func unescape(_ raw: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
@@ -266,7 +225,7 @@ extension JSONTape {
     return o
   }
 
-  /// Writes `v` as UTF-8 at `out[at...]` (the encoding ``appendScalar(_:to:)`` appends).
+  /// Writes `v` as UTF-8 at `out[at...]`.
   /// - Returns: the number of bytes written.
   @inline(__always)
   static func writeScalar(_ v: UInt32, to out: UnsafeMutableRawBufferPointer, at o: Int) -> Int {

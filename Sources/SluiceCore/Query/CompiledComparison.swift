@@ -282,15 +282,5 @@ struct CompiledComparison: Sendable {
     return true
   }
 
-  func compare(_ a: Double, _ b: Double) -> Bool {
-    switch op {
-    case .eq: a == b
-    case .ne: a != b
-    case .gt: a > b
-    case .ge: a >= b
-    case .lt: a < b
-    case .le: a <= b
-    case .contains: false
-    }
-  }
+  func compare(_ a: Double, _ b: Double) -> Bool { op.holds(a, b) }
 }

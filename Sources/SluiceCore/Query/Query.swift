@@ -126,6 +126,22 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
   }
 }
 
+extension Query.Op {
+  /// Whether `a op b` holds for an ordering operator (`~` is not one: false).
+  @inline(__always)
+  func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
+    switch self {
+    case .eq: a == b
+    case .ne: a != b
+    case .gt: a > b
+    case .ge: a >= b
+    case .lt: a < b
+    case .le: a <= b
+    case .contains: false
+    }
+  }
+}
+
 extension Query.Comparison {
   /// Whether the comparison holds, evaluated through decoded `String`s (allocating). The
   /// compiled form falls back to this for what it does not handle byte by byte.
@@ -164,15 +180,5 @@ extension Query.Comparison {
     return compare(text, value)
   }
 
-  private func compare<T: Comparable>(_ a: T, _ b: T) -> Bool {
-    switch op {
-    case .eq: a == b
-    case .ne: a != b
-    case .gt: a > b
-    case .ge: a >= b
-    case .lt: a < b
-    case .le: a <= b
-    case .contains: false
-    }
-  }
+  private func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { op.holds(a, b) }
 }
