@@ -138,15 +138,8 @@ struct CompiledComparison: Sendable {
     if isLevel {
       guard let have = context.event.level else { return op == .ne }
       if let want = level {
-        switch op {
-        case .eq: return have == want
-        case .ne: return have != want
-        case .gt: return have > want
-        case .ge: return have >= want
-        case .lt: return have < want
-        case .le: return have <= want
-        case .contains: return levelNamesContainingValue & (1 << have.rawValue) != 0
-        }
+        if op == .contains { return levelNamesContainingValue & (1 << have.rawValue) != 0 }
+        return op.holds(have, want)
       }
     }
     guard let at = lookup(in: context) else { return op == .ne }

@@ -149,15 +149,8 @@ extension Query.Comparison {
     if field == "level" {
       guard let have = event.level else { return op == .ne }
       if let want = LogLevel.parse(value) {
-        switch op {
-        case .eq: return have == want
-        case .ne: return have != want
-        case .gt: return have > want
-        case .ge: return have >= want
-        case .lt: return have < want
-        case .le: return have <= want
-        case .contains: return have.name.contains(value.lowercased())
-        }
+        if op == .contains { return have.name.contains(value.lowercased()) }
+        return op.holds(have, want)
       }
     }
     guard let index = event.valueIndex(forAnyOf: [field]) else { return op == .ne }
