@@ -635,8 +635,11 @@ extension DiskBuffer {
       if n % 20 == 0 { peak = max(peak, residentBytes()) }
     }
     #expect(buffer.pendingRecords == 0)
+    // RSS is the whole test process's, shared with the suites running in parallel (they
+    // added 10 MiB above an earlier 64 MiB bound in one CI run): the bound sits well below
+    // the 200 MiB a buffer keeping its payloads in memory would add.
     let growth = peak - baseline
-    #expect(growth < 64 << 20, "RSS grew by \(growth >> 20) MiB for a \(maxBytes >> 20) MiB buffer")
+    #expect(growth < 120 << 20, "RSS grew by \(growth >> 20) MiB for a \(maxBytes >> 20) MiB buffer")
   }
 
   private func residentBytes() -> Int {
