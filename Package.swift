@@ -121,6 +121,12 @@ let package = Package(
       path: "Benchmarks/TransformBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
 
+    // One step's cost per event in a form callgrind counts (`scripts/bench` part `steps`).
+    .executableTarget(
+      name: "sluice-step-cost",
+      dependencies: ["SluiceAgent", "SluiceCore", .product(name: "Logging", package: "swift-log")],
+      path: "Benchmarks/StepCost"),
+
     // Redaction throughput against one NSRegularExpression per detector: `scripts/bench`.
     .executableTarget(
       name: "sluice-redaction-bench", dependencies: ["SluiceCore"], path: "Benchmarks/RedactionThroughput"),

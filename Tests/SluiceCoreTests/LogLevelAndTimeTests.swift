@@ -32,6 +32,22 @@ struct LogLevelTests {
     #expect(LogLevel.parse(text) == nil)
   }
 
+  @Test("the packed switch in parse agrees with the spellings table, and nothing else matches")
+  func switchMatchesSpellingsTable() {
+    for (word, level) in LogLevel.spellings {
+      let text = String(decoding: word, as: UTF8.self)
+      #expect(LogLevel.parse(text) == level, "\(text)")
+      #expect(LogLevel.parse(text.uppercased()) == level, "\(text)")
+      // One byte more, one byte less, a NUL pad and a changed last byte all miss (unless
+      // the result is itself a spelling, as "fine" + "r" is).
+      let known = Set(LogLevel.spellings.map { String(decoding: $0.0, as: UTF8.self) })
+      for variant in [text + "x", String(text.dropLast()), text + "\u{0}", String(text.dropLast()) + "#"]
+      where !known.contains(variant) {
+        #expect(LogLevel.parse(variant) == nil, "\(variant)")
+      }
+    }
+  }
+
   @Test func canonicalNamesRoundTrip() {
     for level in LogLevel.allCases {
       #expect(LogLevel.parse(level.name) == level)

@@ -28,19 +28,63 @@ public enum LogLevel: UInt8, Sendable, Comparable, CaseIterable, CustomStringCon
   /// Parses a level name, case-insensitively, from its UTF-8 bytes.
   public static func parse(_ bytes: UnsafeRawBufferPointer) -> LogLevel? {
     // Longest accepted spelling is "information"/"emergency" (11 bytes). The name, lower-cased,
-    // is packed into two integers and compared with the packed spellings: no calls, no loops
-    // over bytes per spelling.
-    guard bytes.count >= 1, bytes.count <= 11 else { return nil }
-    var lo: UInt64 = 0
+    // is packed little-endian into two integers and matched by a `switch` on the packed forms
+    // of ``spellings`` (a test keeps the two equal): no table, no loop over spellings.
+    let n = bytes.count
+    guard n >= 1, n <= 11, let p = bytes.baseAddress else { return nil }
+    var lo: UInt64
     var hi: UInt64 = 0
-    for k in 0..<bytes.count {
-      let c = bytes[k]
-      let folded = UInt64((c >= 65 && c <= 90) ? c | 0x20 : c)
-      if k < 8 { lo |= folded << (8 * UInt64(k)) } else { hi |= folded << (8 * UInt64(k - 8)) }
+    // Overlapping loads: the bytes both loads cover are the same, so OR-ing them is exact.
+    if n >= 8 {
+      lo = p.loadUnaligned(as: UInt64.self)
+      for k in 8..<n { hi |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) << (8 &* UInt64(k &- 8)) }
+    } else if n >= 4 {
+      lo =
+        UInt64(p.loadUnaligned(as: UInt32.self))
+        | UInt64(p.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)) << (8 &* UInt64(n &- 4))
+    } else {
+      lo = UInt64(p.load(as: UInt8.self))
+      for k in 1..<n { lo |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) << (8 &* UInt64(k)) }
     }
-    let n = UInt8(bytes.count)
-    for s in packedSpellings where s.lo == lo && s.hi == hi && s.count == n { return s.level }
-    return nil
+    // Lower-case by setting bit 5 of every byte: every spelling is lower-case letters only,
+    // and the only bytes that bit 5 turns into a lower-case letter are its upper-case form.
+    // (A NUL becomes a space, which no spelling contains.) Past 8 bytes `hi` is never 0.
+    lo |= 0x2020_2020_2020_2020 & (n >= 8 ? ~0 : ~(~0 << (8 &* UInt64(n))))
+    if n > 8 { hi |= 0x0020_2020 & ~(~0 << (8 &* UInt64(n &- 8))) }
+    if n <= 8 {
+      switch lo {
+      case 0x63_7274: return .trace  // trc
+      case 0x66_6e69: return .info  // inf
+      case 0x67_6264: return .debug  // dbg
+      case 0x6e_7277: return .warning  // wrn
+      case 0x72_7265: return .error  // err
+      case 0x656e_6966: return .debug  // fine
+      case 0x6e72_6177: return .warning  // warn
+      case 0x6f66_6e69: return .info  // info
+      case 0x726f_7265: return .error  // eror
+      case 0x7469_7263: return .critical  // crit
+      case 0x63_696e_6170: return .critical  // panic
+      case 0x65_6361_7274: return .trace  // trace
+      case 0x67_7265_6d65: return .critical  // emerg
+      case 0x67_7562_6564: return .debug  // debug
+      case 0x6c_6174_6166: return .critical  // fatal
+      case 0x72_656e_6966: return .trace  // finer
+      case 0x72_6f72_7265: return .error  // error
+      case 0x74_7265_6c61: return .critical  // alert
+      case 0x6563_6974_6f6e: return .notice  // notice
+      case 0x6572_6576_6573: return .error  // severe
+      case 0x7473_656e_6966: return .trace  // finest
+      case 0x65_736f_6272_6576: return .trace  // verbose
+      case 0x67_6e69_6e72_6177: return .warning  // warning
+      case 0x6c61_6369_7469_7263: return .critical  // critical
+      default: return nil
+      }
+    }
+    switch (lo, hi) {
+    case (0x636e_6567_7265_6d65, 0x79): return .critical  // emergency
+    case (0x7461_6d72_6f66_6e69, 0x6e_6f69): return .info  // information
+    default: return nil
+    }
   }
 
   /// Parses a level name, case-insensitively.
@@ -91,16 +135,8 @@ public enum LogLevel: UInt8, Sendable, Comparable, CaseIterable, CustomStringCon
     }
   }
 
-  /// ``spellings`` packed as ``parse(_:)`` packs a name.
-  static let packedSpellings: [(lo: UInt64, hi: UInt64, count: UInt8, level: LogLevel)] = spellings.map { word, level in
-    var lo: UInt64 = 0
-    var hi: UInt64 = 0
-    for (k, c) in word.enumerated() {
-      if k < 8 { lo |= UInt64(c) << (8 * UInt64(k)) } else { hi |= UInt64(c) << (8 * UInt64(k - 8)) }
-    }
-    return (lo, hi, UInt8(word.count), level)
-  }
-
+  /// Every spelling ``parse(_:)`` accepts, and the level it means (the `switch` in
+  /// ``parse(_:)`` is written out from this list; a test checks that they agree).
   static let spellings: [([UInt8], LogLevel)] =
     ([
       ("info", .info), ("error", .error), ("debug", .debug), ("warn", .warning), ("warning", .warning),

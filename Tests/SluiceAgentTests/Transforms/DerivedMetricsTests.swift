@@ -229,7 +229,10 @@ struct DerivedMetricsTests {
       #""log":{"level":"fatal"}"#, #""severity_text":"ERROR""#, #""severity_number":17"#, #""priority":2"#,
       #""syslog.severity":6"#, #""lvl":"dbg""#, #""level":"e\u0072ror""#, #""level":"bogus","severity":"info""#, "",
     ]
-    let others = ["", #""msg":"x""#, #""a":{"b":[1,{"c":2}]}"#, #""level":"info""#]
+    let others = [
+      "", #""msg":"x""#, #""a":{"b":[1,{"c":2}]}"#, #""level":"info""#, #""log":"x""#, #""k8s":1"#,
+      #""syslog":{"priority":1}"#, #""service.namex":"no""#, #""k8s.container.nam":"no""#,
+    ]
     let scanner = ServiceLevelScanner()
     var checked = 0
     for s in services {

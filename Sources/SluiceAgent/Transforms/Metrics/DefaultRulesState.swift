@@ -30,13 +30,16 @@ final class DefaultMetricsTransform: EventTransform {
 }
 
 struct DefaultRulesState {
-  static let levels = ServiceAndLevel.levelNames.count
+  /// Level indices per service slot: the seven levels and `unknown` (a literal, so reading it
+  /// per event is not a lazy global's check; `init` asserts it).
+  static let levels = 8
 
   private var services: SeriesTable
   /// Per service slot: its exported name (screened); the last slot is the overflow one.
   private var names: [String] = []
-  /// Per service slot × level: this chunk's count, and the registered series.
-  private var counts: [Int] = []
+  /// Per service slot × level: this chunk's count (in a buffer the state owns, so a tally
+  /// is one add with no uniqueness check), and the registered series.
+  private let counts = Tallies()
   private var eventSeries: [Prometheus.Counter?] = []
   private var errorSeries: [Prometheus.Counter?] = []
   private var registeredEventSeries = 0
@@ -57,6 +60,7 @@ struct DefaultRulesState {
   private let errors = MetricsSettings.defaultRules[1]
 
   init(settings: MetricsSettings, context: TransformBuildContext) {
+    precondition(Self.levels == ServiceAndLevel.levelNames.count)
     services = SeriesTable(capacity: settings.maxSeries)
     sourceNames = context.sourceNames.map { Array($0.utf8) }
     maxSeries = settings.maxSeries
@@ -83,7 +87,7 @@ struct DefaultRulesState {
     } else {
       slot = sourceNames[line.sourceIndex].withUnsafeBytes { serviceSlot($0) }
     }
-    counts[slot &* Self.levels &+ level] &+= 1
+    counts.base[slot &* Self.levels &+ level] &+= 1
   }
 
   /// The slot of a service value (capped first), registering a new one or, beyond
@@ -98,7 +102,7 @@ struct DefaultRulesState {
     if let s = services.slot(for: value, hash: h) { return s }
     if services.isFull { return overflowSlot() }
     let slot = addSlot(name: screen.screen(String(decoding: value, as: UTF8.self)))
-    services.insert(Array(value), hash: h, slot: slot)
+    services.insert(value, hash: h, slot: slot)
     return slot
   }
 
@@ -113,7 +117,7 @@ struct DefaultRulesState {
 
   private mutating func addSlot(name: String) -> Int {
     names.append(name)
-    counts.append(contentsOf: repeatElement(0, count: Self.levels))
+    counts.grow(to: names.count * Self.levels)
     eventSeries.append(contentsOf: repeatElement(nil, count: Self.levels))
     errorSeries.append(nil)
     return names.count - 1
@@ -125,9 +129,9 @@ struct DefaultRulesState {
       var errorCount = 0
       for level in 0..<Self.levels {
         let k = s * Self.levels + level
-        let n = counts[k]
+        let n = counts.base[k]
         guard n > 0 else { continue }
-        counts[k] = 0
+        counts.base[k] = 0
         if ServiceAndLevel.isError(levelIndex: level) { errorCount += n }
         if s == overflow {
           overflowedEvents += n
@@ -183,4 +187,30 @@ struct DefaultRulesState {
     overflowErrors = c
     return c
   }
+}
+
+/// Zeroed counts in one owned buffer that only grows.
+final class Tallies {
+  private(set) var base: UnsafeMutablePointer<Int>
+  private var capacity = 64
+
+  init() {
+    base = .allocate(capacity: capacity)
+    base.initialize(repeating: 0, count: capacity)
+  }
+
+  /// Makes room for `count` counts, keeping those there and zeroing the new ones.
+  func grow(to count: Int) {
+    guard count > capacity else { return }
+    var size = capacity
+    while size < count { size *= 2 }
+    let bigger = UnsafeMutablePointer<Int>.allocate(capacity: size)
+    bigger.moveInitialize(from: base, count: capacity)
+    (bigger + capacity).initialize(repeating: 0, count: size - capacity)
+    base.deallocate()
+    base = bigger
+    capacity = size
+  }
+
+  deinit { base.deallocate() }
 }

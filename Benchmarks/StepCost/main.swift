@@ -1,0 +1,96 @@
+// The cost of one pipeline step per event, in a form `valgrind --tool=callgrind` can count:
+// instructions are repeatable on this shared VM where wall-clock figures move ±30 %.
+//
+//   sluice-step-cost STEP [EVENTS]     STEP: none | metrics | metrics-3-rules | filter | set | remove
+//
+// Parses a corpus of 1,024 varied events (the same shape as TransformBenchmarks) once, then
+// applies STEP to a warm window of 16 of them EVENTS times (default 1,000,000), as the
+// processor applies steps to the event it has just parsed. It prints ns/event measured with
+// the monotonic clock; under callgrind, (instructions of STEP − instructions of `none`) /
+// EVENTS is the step's instruction count per event (`scripts/bench` part `steps` does this).
+import Foundation
+import Logging
+import SluiceAgent
+import SluiceCore
+
+let services = [
+  "checkout", "billing", "search", "auth", "cart", "inventory", "shipping", "gateway", "users", "reports", "mailer",
+  "pricing",
+]
+let routes = ["/api/orders", "/api/cart", "/login", "/search", "/healthz", "/api/users/:id"]
+let levels = ["info", "info", "info", "info", "debug", "info", "warn", "info", "error", "info", "info", "info"]
+
+let corpus: [[UInt8]] = (0..<1024).map { k in
+  let service = services[k % services.count]
+  let level = levels[(k * 7) % levels.count]
+  let status = k % 37 == 0 ? 503 : (k % 11 == 0 ? 404 : 200)
+  let pii = k % 10 == 0 ? #","user":"user\#(k)@example.com""# : ""
+  let line =
+    #"{"timestamp":"2026-12-03T10:00:00.\#(100_000 + k)Z","level":"\#(level)","service":"\#(service)","#
+    + #""msg":"request served","http":{"route":"\#(routes[k % routes.count])","method":"GET"},"status":\#(status),"#
+    + #""duration_ms":\#(Double(k % 500) / 3),"bytes":\#(k * 13 % 9000),"debug_payload":{"a":[1,2,3]}\#(pii)}"#
+  return Array(line.utf8)
+}
+
+let pipelines = [
+  "none": "[{type: parse}]",
+  "metrics": "[{type: parse}, {type: metrics}]",
+  "metrics-3-rules": """
+  [{type: parse}, {type: metrics, rules: [
+    {name: http_server_errors_total, match: 'status>=500', labels: {service: "@service", route: http.route}},
+    {name: request_duration_ms, type: histogram, field: duration_ms, buckets: [5, 10, 25, 50, 100, 250, 500, 1000],
+     labels: {service: "@service"}},
+    {name: response_bytes_total, type: sum, field: bytes, labels: {service: "@service"}}]}]
+  """,
+  "filter": "[{type: parse}, {type: filter, keep: 'level>=warning'}]",
+  "set": "[{type: parse}, {type: set, fields: {cluster: prod, region: eu-west-1}}]",
+  "remove": "[{type: parse}, {type: remove, fields: [debug_payload]}]",
+]
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2, let pipeline = pipelines[arguments[1]] else {
+  FileHandle.standardError.write(
+    "usage: sluice-step-cost \(pipelines.keys.sorted().joined(separator: "|")) [EVENTS]\n".data(using: .utf8)!)
+  exit(2)
+}
+let count = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
+let config = try ConfigLoader.parse(
+  yaml: """
+    sources:
+      - {name: app, type: file, include: ["/nonexistent/*.log"]}
+    pipeline: \(pipeline)
+    sinks:
+      - {name: out, type: console}
+    """)
+let steps = try PipelineBuilder.build(config, metrics: AgentMetrics(), logger: Logger(label: "bench"))
+let step = steps.count > 1 ? steps.last! : nil
+let scanner = JSONScanner()
+var events: [Event] = corpus.map { line in
+  var e = Event()
+  line.withUnsafeBytes { e.load($0) }
+  e.parse(using: scanner)
+  return e
+}
+// Steps that edit events (set, remove) are applied to copies restored each round, so every
+// application sees the original event; `none` restores too, so the difference is the step.
+/// The measured loop, in a function so its state is local (top-level variables are globals,
+/// whose every access is checked for exclusivity at run time).
+func run(_ step: (any EventTransform)?, _ events: inout [Event], count: Int) -> (ns: UInt64, kept: Int) {
+  let originals = events
+  let context = LineContext(sourceIndex: 0)
+  var kept = 0
+  let start = DispatchTime.now().uptimeNanoseconds
+  for k in 0..<count {
+    let i = (k & 15) | ((k >> 10) & 1008)
+    if let step, step.apply(&events[i], context) { kept += 1 }
+    if k & 1023 == 1023 {
+      step?.endChunk(sourceIndex: 0)
+      let window = (k >> 10) & 1008
+      for j in window..<window + 16 { events[j] = originals[j] }
+    }
+  }
+  return (DispatchTime.now().uptimeNanoseconds - start, kept)
+}
+let (elapsed, kept) = run(step, &events, count: count)
+print(
+  "\(arguments[1]): \(count) events, \(String(format: "%.1f", Double(elapsed) / Double(count))) ns/event, kept \(kept)")
