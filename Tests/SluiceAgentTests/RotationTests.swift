@@ -130,14 +130,16 @@ struct RotationTests {
     let writer = Writer()
     let thread = Thread { writer.run(path: log, rate: rate, seconds: seconds) }
     thread.start()
-    // logrotate runs every second on a thread of its own (not on the test's task pool, which
-    // other tests may keep busy), until the writer is done.
+    // logrotate runs every half second on a thread of its own (not on the test's task pool,
+    // which other tests may keep busy), until the writer is done: under a loaded full run a
+    // logrotate process takes up to a second to start, and at least four rotations must fit
+    // in the writer's five seconds.
     let rotated = Mutex(0)
     let rotationsDone = Mutex(false)
     let state = dir.file("logrotate.state").path
     let rotator = Thread {
       while !writer.done.withLock({ $0 }) {
-        usleep(1_000_000)
+        usleep(500_000)
         if Self.runLogrotate(rotateConfig, state: state) { rotated.withLock { $0 += 1 } }
       }
       rotationsDone.withLock { $0 = true }
