@@ -32,13 +32,14 @@ enum ByteWords {
     return m.high ^ m.low
   }
 
-  /// A 64-bit hash of the bytes (word-at-a-time multiply–xor mixing; the length is part of
-  /// the seed, so strings of different lengths whose words overlap still differ).
+  /// A 64-bit hash of the bytes (word-at-a-time multiply–xor mixing; the mixed length is the
+  /// seed, so strings of different lengths whose words overlap still differ).
   @inline(__always)
   static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
     let n = raw.count
-    var h = 0xA076_1D64_78BD_642F ^ UInt64(truncatingIfNeeded: n)
-    guard n > 0, let p = raw.baseAddress else { return mix(h) }
+    // The length goes through a mix of its own, so it cannot cancel against content bits.
+    var h = mix(0xA076_1D64_78BD_642F ^ UInt64(truncatingIfNeeded: n))
+    guard n > 0, let p = raw.baseAddress else { return h }
     if n < 4 {
       let w =
         UInt64(p.load(as: UInt8.self)) | UInt64(p.load(fromByteOffset: n >> 1, as: UInt8.self)) << 8
