@@ -8,19 +8,24 @@ struct AgentCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "agent", abstract: "Run the node agent: tail, parse, redact, count and ship logs.")
 
-  @Option(name: .shortAndLong, help: "The YAML configuration file.")
-  var config: String
+  @OptionGroup var source: ConfigOptions
+
+  @Flag(help: "Print the effective configuration (defaults filled in, secrets masked) and exit.")
+  var printConfig = false
 
   @Option(help: "The agent's own log level (trace, debug, info, notice, warning, error, critical).")
   var logLevel: String = "info"
 
   func run() async throws {
-    let agentConfig: AgentConfig
-    do {
-      agentConfig = try ConfigLoader.load(path: config)
-    } catch {
-      printError("\(config): \(error)")
-      throw ExitCode(2)
+    let result = source.read()
+    guard let agentConfig = result.config else {
+      for e in result.errors { printError(e.description, prefix: false) }
+      printError("\(source.label): invalid configuration, not starting", prefix: false)
+      throw ExitCode(1)
+    }
+    if printConfig {
+      print(ConfigPrinter.yaml(agentConfig), terminator: "")
+      return
     }
     let level = Logger.Level(rawValue: logLevel) ?? .info
     LoggingSystem.bootstrap { label in

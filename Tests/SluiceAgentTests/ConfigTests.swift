@@ -82,7 +82,7 @@ struct ConfigTests {
     ),
     (
       "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, detectors: {email: {action: scramble}}}",
-      "pipeline[0].detectors.email.action", "invalid value for 'action'"
+      "pipeline[0].detectors.email.action", "invalid value 'scramble' (one of: mask, partial, hash, drop)"
     ),
     (
       "sources:\n  - {name: a, type: file, include: [x]}\nsinks:\n  - {name: o, type: console}\npipeline:\n  - {type: redact, patterns: [{name: cust, regex: 'a(b'}]}",
@@ -122,16 +122,80 @@ struct ConfigTests {
     try Self.valid.write(to: good, atomically: true, encoding: .utf8)
     let (ok, out, _) = try AgentProcess.run(["validate", "--config", good.path])
     #expect(ok == 0)
-    #expect(out.contains("valid"))
+    #expect(out == "OK: \(good.path)\n1 source (file) → parse, redact, metrics → 1 sink (http)\n", "\(out)")
 
+    // Invalid: every problem with its position on standard error, exit 1.
     let bad = dir.file("bad.yaml")
-    try Self.valid.replacingOccurrences(of: "url:", with: "uri:").write(to: bad, atomically: true, encoding: .utf8)
+    try Self.valid.replacingOccurrences(of: "url:", with: "uri:").replacingOccurrences(
+      of: "read_from: beginning", with: "read_from: start"
+    ).write(to: bad, atomically: true, encoding: .utf8)
     let (status, _, err) = try AgentProcess.run(["validate", "--config", bad.path])
-    #expect(status != 0)
-    #expect(err.contains("sinks[0].uri: unknown key 'uri'"), "\(err)")
+    #expect(status == 1)
+    let lines = err.split(separator: "\n").map(String.init)
+    #expect(
+      lines == [
+        "\(bad.path):3:72: sources[0].read_from: invalid value 'start' (one of: beginning, end)",
+        "\(bad.path):9:5: sinks[0].url: required for an http sink",
+        "\(bad.path):9:29: sinks[0].uri: unknown key 'uri' (did you mean 'url'?)",
+        "\(bad.path): 3 problems",
+      ], "\(err)")
+
+    // JSON for CI tooling.
+    let (jsonStatus, json, _) = try AgentProcess.run(["validate", "--config", bad.path, "--format", "json"])
+    #expect(jsonStatus == 1)
+    let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    #expect(object?["valid"] as? Bool == false)
+    let errors = object?["errors"] as? [[String: Any]] ?? []
+    #expect(errors.count == 3)
+    #expect(errors.first?["line"] as? Int == 3 && errors.first?["column"] as? Int == 72)
+    #expect(errors.first?["path"] as? String == "sources[0].read_from")
+
+    // The agent refuses the same file the same way and does not start.
+    let (agentStatus, _, agentErr) = try AgentProcess.run(["agent", "--config", bad.path])
+    #expect(agentStatus == 1)
+    #expect(agentErr.contains("sinks[0].uri: unknown key 'uri'"), "\(agentErr)")
+
+    // Usage errors exit 2.
+    #expect(try AgentProcess.run(["validate"]).0 == 2)
+    #expect(try AgentProcess.run(["validate", "--config", good.path, "--bogus"]).0 == 2)
 
     let (missing, _, err2) = try AgentProcess.run(["validate", "--config", dir.file("nope.yaml").path])
-    #expect(missing != 0)
+    #expect(missing == 1)
     #expect(err2.contains("cannot read"), "\(err2)")
   }
+
+  @Test func printShowsTheEffectiveConfigurationWithSecretsMasked() throws {
+    let dir = try TempDirectory()
+    let file = dir.file("agent.yaml")
+    try Self.valid.replacingOccurrences(
+      of: "compression: gzip}", with: "compression: gzip, headers: {Authorization: \"Bearer ${SLUICE_TEST_TOKEN}\"}}"
+    ).write(to: file, atomically: true, encoding: .utf8)
+    setenv("SLUICE_TEST_TOKEN", "tok-123-secret", 1)
+    defer { unsetenv("SLUICE_TEST_TOKEN") }
+    for arguments in [
+      ["validate", "--print", "--config", file.path], ["agent", "--print-config", "--config", file.path],
+    ] {
+      let (status, out, err) = try AgentProcess.run(arguments)
+      #expect(status == 0, "\(err)")
+      #expect(out.contains("batch:\n    max_events: 1000"), "\(out)")
+      #expect(out.contains("Authorization: '****'") || out.contains("Authorization: ****"), "\(out)")
+      #expect(!out.contains("tok-123-secret"))
+    }
+  }
+
+  @Test func configDirFromTheCommandLine() throws {
+    let dir = try TempDirectory()
+    try FileManager.default.createDirectory(atPath: dir.file("conf.d").path, withIntermediateDirectories: true)
+    try "sources:\n  - {name: app, type: file, include: [/x/*.log]}\n".write(
+      to: dir.file("conf.d/10-sources.yaml"), atomically: true, encoding: .utf8)
+    try "sinks:\n  - {name: out, type: console}\n".write(
+      to: dir.file("conf.d/20-sinks.yaml"), atomically: true, encoding: .utf8)
+    let (status, out, err) = try AgentProcess.run(["validate", "--config-dir", dir.file("conf.d").path])
+    #expect(status == 0, "\(err)")
+    #expect(out.hasSuffix("1 source (file) → parse → 1 sink (console)\n"), "\(out)")
+    let (empty, _, emptyErr) = try AgentProcess.run(["validate", "--config-dir", dir.path + "/nothing-here"])
+    #expect(empty == 1)
+    #expect(emptyErr.contains("cannot read directory"), "\(emptyErr)")
+  }
+
 }

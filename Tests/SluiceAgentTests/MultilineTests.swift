@@ -106,7 +106,7 @@ struct MultilineTests {
     #expect {
       _ = try tailer(dir, multiline)
     } throws: { error in
-      "\(error)".hasPrefix(path)
+      (error as? ConfigError)?.pathAndMessage.hasPrefix(path) ?? false
     }
   }
 }

@@ -3,7 +3,7 @@ import SluiceCore
 
 /// The agent's configuration, as read from YAML. Every key is documented in
 /// docs/configuration.md; unknown keys are rejected.
-public struct AgentConfig: Sendable, Decodable, Equatable {
+public struct AgentConfig: Sendable, Codable, Equatable {
   /// Where checkpoints, buffers and dead letters live.
   public var dataDir: String
   public var sources: [SourceConfig]
@@ -72,6 +72,15 @@ public struct AdminConfig: Sendable, Codable, Equatable {
     address = try c.decodeIfPresent(String.self, forKey: .address) ?? address
     enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
     stallAfter = try c.decodeIfPresent(ConfigDuration.self, forKey: .stallAfter) ?? stallAfter
+  }
+
+  /// Checks the address (when the endpoint is enabled) and `stall_after`, adding every
+  /// problem found to `issues`. `path` is where this mapping sits in the file, `admin`.
+  public func validate(at path: String, into issues: inout ConfigIssues) {
+    if enabled {
+      do { _ = try hostAndPort() } catch { issues.add("\(path).address", error.message) }
+    }
+    if stallAfter.nanoseconds < 1_000_000_000 { issues.add("\(path).stall_after", "must be at least 1s") }
   }
 
   /// The host and port parts of ``address``.

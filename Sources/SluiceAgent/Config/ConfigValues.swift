@@ -105,18 +105,32 @@ struct AnyCodingKey: CodingKey {
 }
 
 extension Decoder {
+  /// Refuses keys `K` does not list, so a typo fails loudly rather than being ignored. With a
+  /// ``ConfigDecoder`` every unknown key is recorded (with a "did you mean" when one known key
+  /// is close) and decoding goes on; with any other decoder the first one is thrown.
   func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ known: K.Type) throws {
     let c = try container(keyedBy: AnyCodingKey.self)
     let names = K.allCases.map(\.stringValue)
     for key in c.allKeys where !names.contains(key.stringValue) {
-      let hint = names.first {
-        $0.lowercased() == key.stringValue.lowercased().replacingOccurrences(of: "-", with: "_")
+      let message = Self.unknownKeyMessage(key.stringValue, known: names)
+      guard let config = self as? ConfigDecoder else {
+        throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: message))
       }
-      throw DecodingError.dataCorrupted(
-        .init(
-          codingPath: codingPath + [key],
-          debugDescription: "unknown key '\(key.stringValue)'"
-            + (hint.map { " (did you mean '\($0)'?)" } ?? " (known keys: \(names.joined(separator: ", ")))")))
+      let path = ConfigPath.string(codingPath + [key])
+      config.state.report(path, message, at: config.state.keyMark(of: path))
     }
+  }
+
+  static func unknownKeyMessage(_ key: String, known: [String]) -> String {
+    if let hint = KeySuggestion.closest(to: key, in: known) { return "unknown key '\(key)' (did you mean '\(hint)'?)" }
+    return "unknown key '\(key)' (known keys: \(known.joined(separator: ", ")))"
+  }
+}
+
+extension KeyedDecodingContainer {
+  /// Whether `key`'s value is a list (for keys written either as a list or as a mapping). Asks
+  /// for the shape without decoding, so no decoder records a failed attempt as a problem.
+  func holdsList(forKey key: Key) -> Bool {
+    contains(key) && (try? nestedUnkeyedContainer(forKey: key)) != nil
   }
 }

@@ -5,7 +5,7 @@ import Logging
 ///
 /// The envelope knows no kind: decoding reads `type:`, looks it up in ``SourceRegistry``
 /// and lets that kind's settings type decode (and reject unknown keys in) the same mapping.
-public struct SourceConfig: Sendable, Decodable, Equatable {
+public struct SourceConfig: Sendable, Codable, Equatable {
   /// The kind's own settings, already decoded.
   public let settings: any SourceSettings
 
@@ -28,7 +28,7 @@ public struct SourceConfig: Sendable, Decodable, Equatable {
       throw DecodingError.dataCorruptedError(
         forKey: .type, in: c,
         debugDescription:
-          "invalid value '\(type)' for 'type' (known source types: \(SourceRegistry.typeNames.joined(separator: ", ")))"
+          "invalid value '\(type)' for 'type' (\(KeySuggestion.didYouMean(type, in: SourceRegistry.typeNames))known source types: \(SourceRegistry.typeNames.joined(separator: ", ")))"
       )
     }
     settings = try kind.init(from: decoder)
@@ -40,14 +40,15 @@ public struct SourceConfig: Sendable, Decodable, Equatable {
 /// The configuration type of one source kind: it decodes its own keys, checks itself and
 /// builds the running ``Source``. Adding a kind means writing one of these (plus its source)
 /// and adding one line to ``SourceRegistry/kinds``.
-public protocol SourceSettings: Sendable, Decodable {
+public protocol SourceSettings: Sendable, Codable {
   /// The `type:` value that selects this kind, e.g. `file`.
   static var typeName: String { get }
   /// The source's name.
   var name: String { get }
-  /// Checks what decoding cannot (ranges, patterns, combinations). `path` is where this
-  /// source sits in the file, e.g. `sources[1]`, for error messages.
-  func validate(at path: String) throws(ConfigError)
+  /// Checks what decoding cannot (ranges, patterns, combinations), adding every problem
+  /// found to `issues` rather than stopping at the first. `path` is where this source sits
+  /// in the file, e.g. `sources[1]`, for error messages.
+  func validate(at path: String, into issues: inout ConfigIssues)
   /// The running source. `index` is the source's position in `sources:`; `health` is where
   /// it reports readiness (on the board, as a `source` component named after it) and the
   /// liveness of its loop (to the watchdog).
@@ -62,7 +63,7 @@ extension SourceSettings where Self: Equatable {
 
 /// Where a source starts the first time it runs, with nothing checkpointed (a checkpointed
 /// position always resumes).
-public enum ReadFrom: String, Sendable, Codable { case beginning, end }
+public enum ReadFrom: String, Sendable, Codable, CaseIterable { case beginning, end }
 
 /// The source kinds the agent knows: the one list a new kind is added to.
 public enum SourceRegistry {

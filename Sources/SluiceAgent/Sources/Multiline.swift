@@ -14,7 +14,7 @@
 /// or when its file has not grown for `timeout`. Until then its lines are not acknowledged:
 /// after a restart the whole event is read again.
 public struct MultilineConfig: Sendable, Codable, Equatable {
-  public enum Mode: String, Sendable, Codable { case start, continuation }
+  public enum Mode: String, Sendable, Codable, CaseIterable { case start, continuation }
   public enum Preset: String, Sendable, Codable, CaseIterable { case java, python, go }
 
   public var mode: Mode
@@ -42,18 +42,21 @@ public struct MultilineConfig: Sendable, Codable, Equatable {
     timeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .seconds(1)
   }
 
-  /// Checks the combination of keys and compiles the pattern once. `at` is this mapping's
-  /// path, e.g. `sources[0].multiline`.
-  public func validate(at: String) throws(ConfigError) {
+  /// Checks the combination of keys and compiles the pattern once, adding every problem
+  /// found to `issues`. `at` is this mapping's path, e.g. `sources[0].multiline`.
+  public func validate(at: String, into issues: inout ConfigIssues) {
+    // Which matcher: a pattern is compiled only when it is the one in use.
+    var compilesPattern = false
     if preset == nil && pattern == nil {
-      throw ConfigError(path: at, message: "needs a `preset` (java, python, go) or a `pattern`")
+      issues.add(at, "needs a `preset` (java, python, go) or a `pattern`")
+    } else if preset != nil && pattern != nil {
+      issues.add(at, "`preset` and `pattern` are exclusive")
+    } else {
+      compilesPattern = pattern != nil
     }
-    if preset != nil && pattern != nil {
-      throw ConfigError(path: at, message: "`preset` and `pattern` are exclusive")
-    }
-    if maxLines < 1 { throw ConfigError(path: "\(at).max_lines", message: "must be at least 1") }
-    do { _ = try MultilineMatcher(self) } catch {
-      throw ConfigError(path: "\(at).pattern", message: "\(error)")
+    if maxLines < 1 { issues.add("\(at).max_lines", "must be at least 1") }
+    if compilesPattern {
+      do { _ = try MultilineMatcher(self) } catch { issues.add("\(at).pattern", "\(error)") }
     }
   }
 }

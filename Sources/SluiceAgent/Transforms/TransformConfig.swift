@@ -5,7 +5,7 @@ import Foundation
 /// Like ``SourceConfig``, the envelope knows no kind: decoding reads `type:`, looks it up in
 /// ``TransformRegistry`` and lets that kind's settings type decode (and reject unknown keys
 /// in) the same mapping.
-public struct TransformConfig: Sendable, Decodable, Equatable {
+public struct TransformConfig: Sendable, Codable, Equatable {
   /// The kind's own settings, already decoded.
   public let settings: any TransformSettings
   /// The step's name: a metric label (`step`) and how errors and `/readyz` refer to it.
@@ -35,7 +35,7 @@ public struct TransformConfig: Sendable, Decodable, Equatable {
       throw DecodingError.dataCorruptedError(
         forKey: .type, in: c,
         debugDescription:
-          "invalid value '\(type)' for 'type' (known step types: \(TransformRegistry.typeNames.joined(separator: ", ")))"
+          "invalid value '\(type)' for 'type' (\(KeySuggestion.didYouMean(type, in: TransformRegistry.typeNames))known step types: \(TransformRegistry.typeNames.joined(separator: ", ")))"
       )
     }
     let explicit = try c.decodeIfPresent(String.self, forKey: .name)
@@ -76,12 +76,13 @@ public struct PipelineContext: Sendable {
 /// The configuration type of one pipeline step kind: it decodes its own keys, checks
 /// itself and builds the running ``EventTransform``. Adding a kind means writing one of
 /// these (plus its transform) and adding one line to ``TransformRegistry/kinds``.
-public protocol TransformSettings: Sendable, Decodable {
+public protocol TransformSettings: Sendable, Codable {
   /// The `type:` value that selects this kind, e.g. `filter`.
   static var typeName: String { get }
-  /// Checks what decoding cannot (ranges, queries, combinations). `path` is where this step
-  /// sits in the file, e.g. `pipeline[2]`, for error messages.
-  func validate(at path: String, in pipeline: PipelineContext) throws(ConfigError)
+  /// Checks what decoding cannot (ranges, queries, combinations), adding every problem found
+  /// to `issues` rather than stopping at the first. `path` is where this step sits in the
+  /// file, e.g. `pipeline[2]`, for error messages.
+  func validate(at path: String, in pipeline: PipelineContext, into issues: inout ConfigIssues)
   /// Fields whose values this step treats as sensitive (a `redact` step's denied and scoped
   /// fields): other steps must not copy them into places redaction does not reach.
   var protectedFields: [String] { get }

@@ -1,7 +1,7 @@
 import SluiceCore
 
 /// How the lines of a file are framed.
-public enum LineFormat: String, Sendable, Codable, Equatable {
+public enum LineFormat: String, Sendable, Codable, CaseIterable, Equatable {
   /// Decide per file: container runtime formats for files in the kubelet's log layouts
   /// (``KubernetesPath``), told apart by their first line; plain lines everywhere else.
   case auto

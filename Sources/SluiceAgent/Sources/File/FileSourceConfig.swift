@@ -59,15 +59,11 @@ public struct FileSourceConfig: SourceSettings, Equatable {
     inotify = try c.decodeIfPresent(Bool.self, forKey: .inotify) ?? true
   }
 
-  public func validate(at: String) throws(ConfigError) {
-    if include.isEmpty { throw ConfigError(path: "\(at).include", message: "at least one pattern is required") }
-    if pollInterval.nanoseconds < 1_000_000 {
-      throw ConfigError(path: "\(at).poll_interval", message: "must be at least 1ms")
-    }
-    if let multiline { try multiline.validate(at: "\(at).multiline") }
-    if maxLineBytes.bytes < 256 {
-      throw ConfigError(path: "\(at).max_line_bytes", message: "must be at least 256 bytes")
-    }
+  public func validate(at: String, into issues: inout ConfigIssues) {
+    if include.isEmpty { issues.add("\(at).include", "at least one pattern is required") }
+    if pollInterval.nanoseconds < 1_000_000 { issues.add("\(at).poll_interval", "must be at least 1ms") }
+    multiline?.validate(at: "\(at).multiline", into: &issues)
+    if maxLineBytes.bytes < 256 { issues.add("\(at).max_line_bytes", "must be at least 256 bytes") }
   }
 
   public func makeSource(index: Int, metrics: AgentMetrics, health: AgentHealth, logger: Logger) -> any Source {

@@ -69,7 +69,7 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
     readFrom = try c.decodeIfPresent(ReadFrom.self, forKey: .readFrom) ?? .end
     maxFieldBytes = try c.decodeIfPresent(ByteSize.self, forKey: .maxFieldBytes) ?? ByteSize(bytes: 1 << 20)
     multiline = try c.decodeIfPresent(MultilineConfig.self, forKey: .multiline)
-    if let names = try? c.decodeIfPresent([String].self, forKey: .fields) {
+    if c.holdsList(forKey: .fields), let names = try c.decodeIfPresent([String].self, forKey: .fields) {
       // `fields: [_SYSTEMD_UNIT, CODE_FILE]`
       fields = names.map { FieldMapping(field: $0, key: Self.defaultKey(for: $0)) }
     } else if c.contains(.fields) {
@@ -92,46 +92,36 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
     }
   }
 
-  public func validate(at: String) throws(ConfigError) {
-    if let path, path.isEmpty {
-      throw ConfigError(path: "\(at).path", message: "must not be empty (omit it for the local journal)")
-    }
-    for (i, u) in units.enumerated() where u.isEmpty {
-      throw ConfigError(path: "\(at).units[\(i)]", message: "must not be empty")
-    }
+  public func validate(at: String, into issues: inout ConfigIssues) {
+    if let path, path.isEmpty { issues.add("\(at).path", "must not be empty (omit it for the local journal)") }
+    for (i, u) in units.enumerated() where u.isEmpty { issues.add("\(at).units[\(i)]", "must not be empty") }
     for (i, u) in identifiers.enumerated() where u.isEmpty {
-      throw ConfigError(path: "\(at).identifiers[\(i)]", message: "must not be empty")
+      issues.add("\(at).identifiers[\(i)]", "must not be empty")
     }
     for (i, m) in matches.enumerated() {
-      guard let eq = m.firstIndex(of: "="), Self.isFieldName(String(m[..<eq])) else {
-        throw ConfigError(
-          path: "\(at).matches[\(i)]", message: "'\(m)' is not FIELD=value (e.g. _TRANSPORT=kernel)")
-      }
+      if let eq = m.firstIndex(of: "="), Self.isFieldName(String(m[..<eq])) { continue }
+      issues.add("\(at).matches[\(i)]", "'\(m)' is not FIELD=value (e.g. _TRANSPORT=kernel)")
     }
     var keys = Set<String>()
     for (i, f) in fields.enumerated() {
-      guard Self.isFieldName(f.field) else {
-        throw ConfigError(
-          path: "\(at).fields[\(i)]", message: "'\(f.field)' is not a journal field name (A-Z, 0-9, _)")
+      // What is read (the journal field) and where it goes (the key) are checked apart.
+      if !Self.isFieldName(f.field) {
+        issues.add("\(at).fields[\(i)]", "'\(f.field)' is not a journal field name (A-Z, 0-9, _)")
+      } else if f.field.hasPrefix("__") {
+        issues.add(
+          "\(at).fields[\(i)]",
+          "'\(f.field)' is an address field, not data; the timestamp is always kept as `timestamp`")
+      } else if f.field == "MESSAGE" || f.field == "PRIORITY" {
+        issues.add("\(at).fields[\(i)]", "\(f.field) is always kept (as `message` / `level`)")
       }
-      if f.field.hasPrefix("__") {
-        throw ConfigError(
-          path: "\(at).fields[\(i)]",
-          message: "'\(f.field)' is an address field, not data; the timestamp is always kept as `timestamp`")
-      }
-      if f.field == "MESSAGE" || f.field == "PRIORITY" {
-        throw ConfigError(
-          path: "\(at).fields[\(i)]", message: "\(f.field) is always kept (as `message` / `level`)")
-      }
-      if f.key.isEmpty { throw ConfigError(path: "\(at).fields.\(f.field)", message: "the key must not be empty") }
-      if !keys.insert(f.key).inserted {
-        throw ConfigError(path: "\(at).fields", message: "two fields map to the key '\(f.key)'")
+      if f.key.isEmpty {
+        issues.add("\(at).fields.\(f.field)", "the key must not be empty")
+      } else if !keys.insert(f.key).inserted {
+        issues.add("\(at).fields", "two fields map to the key '\(f.key)'")
       }
     }
-    if let multiline { try multiline.validate(at: "\(at).multiline") }
-    if maxFieldBytes.bytes < 256 {
-      throw ConfigError(path: "\(at).max_field_bytes", message: "must be at least 256 bytes")
-    }
+    multiline?.validate(at: "\(at).multiline", into: &issues)
+    if maxFieldBytes.bytes < 256 { issues.add("\(at).max_field_bytes", "must be at least 256 bytes") }
   }
 
   /// `_SYSTEMD_UNIT` values: `nginx` → `nginx.service`; names with a unit suffix unchanged.
@@ -151,7 +141,7 @@ public struct JournaldSourceConfig: SourceSettings, Equatable {
 }
 
 /// A syslog priority, 0 (emerg) to 7 (debug); written in config as a number or a name.
-public struct JournalPriority: Sendable, Equatable, Decodable {
+public struct JournalPriority: Sendable, Equatable, Codable {
   public var value: Int
 
   /// The names, by value; also the `level` an entry of that priority gets.

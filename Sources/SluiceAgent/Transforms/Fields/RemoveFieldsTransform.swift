@@ -19,12 +19,12 @@ public struct RemoveFieldsSettings: TransformSettings, Equatable {
     fields = try c.decode([String].self, forKey: .fields)
   }
 
-  public func validate(at path: String, in pipeline: PipelineContext) throws(ConfigError) {
-    if fields.isEmpty { throw ConfigError(path: "\(path).fields", message: "must name at least one field") }
+  public func validate(at path: String, in pipeline: PipelineContext, into issues: inout ConfigIssues) {
+    if fields.isEmpty { issues.add("\(path).fields", "must name at least one field") }
     for (k, f) in fields.enumerated() where f.isEmpty || f.hasPrefix(".") || f.hasSuffix(".") {
-      throw ConfigError(path: "\(path).fields[\(k)]", message: "'\(f)' is not a field name or dotted path")
+      issues.add("\(path).fields[\(k)]", "'\(f)' is not a field name or dotted path")
     }
-    try pipeline.requireStructuredEvents(at: path)
+    issues.collect { () throws(ConfigError) in try pipeline.requireStructuredEvents(at: path) }
   }
 
   public func makeTransform(_ context: TransformBuildContext) -> any EventTransform {

@@ -31,12 +31,13 @@ public struct SetFieldsSettings: TransformSettings, Equatable {
     a.overwrite == b.overwrite && a.fields.elementsEqual(b.fields) { $0.0 == $1.0 && $0.1 == $1.1 }
   }
 
-  public func validate(at path: String, in pipeline: PipelineContext) throws(ConfigError) {
-    if fields.isEmpty { throw ConfigError(path: "\(path).fields", message: "must set at least one field") }
-    for (key, _) in fields where key.isEmpty {
-      throw ConfigError(path: "\(path).fields", message: "a field name must not be empty")
+  public func validate(at path: String, in pipeline: PipelineContext, into issues: inout ConfigIssues) {
+    if fields.isEmpty {
+      issues.add("\(path).fields", "must set at least one field")
+    } else if fields.contains(where: { $0.0.isEmpty }) {
+      issues.add("\(path).fields", "a field name must not be empty")
     }
-    try pipeline.requireStructuredEvents(at: path)
+    issues.collect { () throws(ConfigError) in try pipeline.requireStructuredEvents(at: path) }
   }
 
   public func makeTransform(_ context: TransformBuildContext) -> any EventTransform {

@@ -27,9 +27,9 @@ public struct FilterSettings: TransformSettings, Equatable {
     drop = try c.decodeIfPresent(String.self, forKey: .drop)
   }
 
-  public func validate(at path: String, in pipeline: PipelineContext) throws(ConfigError) {
-    _ = try query(at: path)
-    try pipeline.requireStructuredEvents(at: path)
+  public func validate(at path: String, in pipeline: PipelineContext, into issues: inout ConfigIssues) {
+    issues.collect { () throws(ConfigError) in _ = try query(at: path) }
+    issues.collect { () throws(ConfigError) in try pipeline.requireStructuredEvents(at: path) }
   }
 
   /// The parsed query and whether matching events are kept.

@@ -52,78 +52,85 @@ struct LabelGuard {
     return nil
   }
 
-  func check(_ rule: MetricRule, at path: String) throws(ConfigError) {
-    guard Self.isMetricName(rule.name) else {
-      throw ConfigError(path: "\(path).name", message: "'\(rule.name)' is not a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
-    }
-    for prefix in ["sluice_", "process_"] where rule.name.hasPrefix(prefix) {
-      throw ConfigError(path: "\(path).name", message: "names starting with '\(prefix)' are the agent's own")
-    }
-    switch rule.type {
-    case .counter, .sum:
-      if !rule.name.hasSuffix("_total") {
-        throw ConfigError(
-          path: "\(path).name", message: "a \(rule.type.rawValue) is a Prometheus counter: its name ends in _total")
-      }
-    case .histogram:
-      for suffix in ["_total", "_bucket", "_count", "_sum"] where rule.name.hasSuffix(suffix) {
-        throw ConfigError(path: "\(path).name", message: "a histogram's name must not end in \(suffix)")
-      }
-    }
+  /// Checks one rule at `path` (e.g. `pipeline[1].rules[0]`), adding every problem found —
+  /// with its name, match, type-specific keys and each label — to `issues`.
+  func check(_ rule: MetricRule, at path: String, into issues: inout ConfigIssues) {
+    checkName(rule, at: path, into: &issues)
     if let match = rule.match, match != "@error" {
       do {
         _ = try Query(match)
       } catch {
-        throw ConfigError(path: "\(path).match", message: "\(error) in '\(match)'")
+        issues.add("\(path).match", "\(error) in '\(match)'")
       }
     }
     switch rule.type {
     case .counter:
-      if rule.field != nil { throw ConfigError(path: "\(path).field", message: "only for histogram and sum") }
-      if rule.scale != nil { throw ConfigError(path: "\(path).scale", message: "only for histogram and sum") }
-      if rule.buckets != nil { throw ConfigError(path: "\(path).buckets", message: "only for histogram") }
+      if rule.field != nil { issues.add("\(path).field", "only for histogram and sum") }
+      if rule.scale != nil { issues.add("\(path).scale", "only for histogram and sum") }
+      if rule.buckets != nil { issues.add("\(path).buckets", "only for histogram") }
     case .sum:
-      if (rule.field ?? "").isEmpty { throw ConfigError(path: "\(path).field", message: "a sum needs a numeric field") }
-      if rule.buckets != nil { throw ConfigError(path: "\(path).buckets", message: "only for histogram") }
+      if (rule.field ?? "").isEmpty { issues.add("\(path).field", "a sum needs a numeric field") }
+      if rule.buckets != nil { issues.add("\(path).buckets", "only for histogram") }
     case .histogram:
-      if (rule.field ?? "").isEmpty {
-        throw ConfigError(path: "\(path).field", message: "a histogram needs a numeric field")
-      }
-      guard let buckets = rule.buckets, !buckets.isEmpty else {
-        throw ConfigError(
-          path: "\(path).buckets",
-          message: "a histogram needs buckets, e.g. [5, 10, 25, 50, 100, 250, 500, 1000] for a field in milliseconds")
-      }
-      if !buckets.allSatisfy(\.isFinite) || zip(buckets, buckets.dropFirst()).contains(where: { $0 >= $1 }) {
-        throw ConfigError(path: "\(path).buckets", message: "must be finite and strictly ascending")
+      if (rule.field ?? "").isEmpty { issues.add("\(path).field", "a histogram needs a numeric field") }
+      if let buckets = rule.buckets, !buckets.isEmpty {
+        if !buckets.allSatisfy(\.isFinite) || zip(buckets, buckets.dropFirst()).contains(where: { $0 >= $1 }) {
+          issues.add("\(path).buckets", "must be finite and strictly ascending")
+        }
+      } else {
+        issues.add(
+          "\(path).buckets",
+          "a histogram needs buckets, e.g. [5, 10, 25, 50, 100, 250, 500, 1000] for a field in milliseconds")
       }
     }
-    if let scale = rule.scale, !(scale.isFinite && scale > 0) {
-      throw ConfigError(path: "\(path).scale", message: "must be a positive number")
+    // A counter's scale is refused above whatever its value.
+    if rule.type != .counter, let scale = rule.scale, !(scale.isFinite && scale > 0) {
+      issues.add("\(path).scale", "must be a positive number")
     }
     if let n = rule.maxSeries, !(1...100_000).contains(n) {
-      throw ConfigError(path: "\(path).max_series", message: "must be 1 to 100000")
+      issues.add("\(path).max_series", "must be 1 to 100000")
     }
     var names = Set<String>()
     for (label, field) in rule.labels {
       let at = "\(path).labels.\(label)"
-      guard Self.isLabelName(label), !label.hasPrefix("__") else {
-        throw ConfigError(path: at, message: "'\(label)' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)")
+      // The label's name, then where its value comes from: two independent checks.
+      if !Self.isLabelName(label) || label.hasPrefix("__") {
+        issues.add(at, "'\(label)' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)")
+      } else if rule.type == .histogram && label == "le" {
+        issues.add(at, "'le' is the histogram's bucket label")
+      } else if !names.insert(label).inserted {
+        issues.add(at, "label given twice")
       }
-      if rule.type == .histogram && label == "le" {
-        throw ConfigError(path: at, message: "'le' is the histogram's bucket label")
-      }
-      if !names.insert(label).inserted { throw ConfigError(path: at, message: "label given twice") }
-      if field.isEmpty { throw ConfigError(path: at, message: "needs a field (a dotted path), @service or @level") }
-      if field.hasPrefix("@") && field != "@service" && field != "@level" {
-        throw ConfigError(path: at, message: "'\(field)' is not a derived value (known: @service, @level)")
-      }
-      if let reason = refusal(of: field) {
-        throw ConfigError(
-          path: at,
-          message:
-            "field '\(field)' cannot be a label: \(reason.explanation); count by a bounded field such as service, "
+      if field.isEmpty {
+        issues.add(at, "needs a field (a dotted path), @service or @level")
+      } else if field.hasPrefix("@") && field != "@service" && field != "@level" {
+        issues.add(at, "'\(field)' is not a derived value (known: @service, @level)")
+      } else if let reason = refusal(of: field) {
+        issues.add(
+          at,
+          "field '\(field)' cannot be a label: \(reason.explanation); count by a bounded field such as service, "
             + "route, status or level, and look single values up in the logs (sluice grep)")
+      }
+    }
+  }
+
+  /// The rule's name: its syntax, the agent's prefixes, and the suffix its type requires.
+  private func checkName(_ rule: MetricRule, at path: String, into issues: inout ConfigIssues) {
+    guard Self.isMetricName(rule.name) else {
+      issues.add("\(path).name", "'\(rule.name)' is not a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
+      return
+    }
+    for prefix in ["sluice_", "process_"] where rule.name.hasPrefix(prefix) {
+      issues.add("\(path).name", "names starting with '\(prefix)' are the agent's own")
+    }
+    switch rule.type {
+    case .counter, .sum:
+      if !rule.name.hasSuffix("_total") {
+        issues.add("\(path).name", "a \(rule.type.rawValue) is a Prometheus counter: its name ends in _total")
+      }
+    case .histogram:
+      for suffix in ["_total", "_bucket", "_count", "_sum"] where rule.name.hasSuffix(suffix) {
+        issues.add("\(path).name", "a histogram's name must not end in \(suffix)")
       }
     }
   }

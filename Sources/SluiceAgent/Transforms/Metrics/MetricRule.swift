@@ -1,6 +1,6 @@
 /// One derived metric of a `type: metrics` step (docs/metrics.md, "Derived metrics").
-public struct MetricRule: Sendable, Decodable, Equatable {
-  public enum Kind: String, Sendable, Decodable, CaseIterable {
+public struct MetricRule: Sendable, Codable, Equatable {
+  public enum Kind: String, Sendable, Codable, CaseIterable {
     /// Counts matching events.
     case counter
     /// Observes a numeric field of matching events in buckets.

@@ -50,14 +50,10 @@ public struct MetricsSettings: TransformSettings, Equatable {
       match: "@error", labels: [("service", "@service")]),
   ]
 
-  public func validate(at path: String, in pipeline: PipelineContext) throws(ConfigError) {
-    try pipeline.requireStructuredEvents(at: path)
-    if !(1...100_000).contains(maxSeries) {
-      throw ConfigError(path: "\(path).max_series", message: "must be 1 to 100000")
-    }
-    if !(8...4096).contains(maxLabelBytes) {
-      throw ConfigError(path: "\(path).max_label_bytes", message: "must be 8 to 4096")
-    }
+  public func validate(at path: String, in pipeline: PipelineContext, into issues: inout ConfigIssues) {
+    issues.collect { () throws(ConfigError) in try pipeline.requireStructuredEvents(at: path) }
+    if !(1...100_000).contains(maxSeries) { issues.add("\(path).max_series", "must be 1 to 100000") }
+    if !(8...4096).contains(maxLabelBytes) { issues.add("\(path).max_label_bytes", "must be 8 to 4096") }
     // Metric names are global: no two steps may define the same one (the default rules
     // included: two default steps would count every event twice).
     var seen = Set<String>()
@@ -66,17 +62,13 @@ public struct MetricsSettings: TransformSettings, Equatable {
       for r in other.effectiveRules { seen.insert(r.name) }
     }
     if rules.isEmpty && seen.contains(Self.defaultRules[0].name) {
-      throw ConfigError(
-        path: path, message: "a second metrics step with the default rules would count every event twice; give it rules"
-      )
+      issues.add(path, "a second metrics step with the default rules would count every event twice; give it rules")
     }
     let guardrail = LabelGuard(protectedFields: pipeline.protectedFields)
     for (k, rule) in rules.enumerated() {
       let at = "\(path).rules[\(k)]"
-      if !seen.insert(rule.name).inserted {
-        throw ConfigError(path: "\(at).name", message: "metric '\(rule.name)' is defined twice")
-      }
-      try guardrail.check(rule, at: at)
+      if !seen.insert(rule.name).inserted { issues.add("\(at).name", "metric '\(rule.name)' is defined twice") }
+      guardrail.check(rule, at: at, into: &issues)
     }
   }
 

@@ -14,7 +14,7 @@ public struct ParseSettings: TransformSettings, Equatable {
     try decoder.rejectUnknownTransformKeys(NoKeys.self)
   }
 
-  public func validate(at path: String, in pipeline: PipelineContext) throws(ConfigError) {}
+  public func validate(at path: String, in pipeline: PipelineContext, into issues: inout ConfigIssues) {}
 
   public var structuresEvents: Bool { true }
 

@@ -70,7 +70,7 @@ public struct RedactSettings: TransformSettings, Equatable {
   public init(from decoder: any Decoder) throws {
     try decoder.rejectUnknownTransformKeys(CodingKeys.self)
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    if let names = try? c.decodeIfPresent([String].self, forKey: .detectors) {
+    if c.holdsList(forKey: .detectors), let names = try c.decodeIfPresent([String].self, forKey: .detectors) {
       detectors = names.map { DetectorSettings(name: $0) }
     } else if c.contains(.detectors) {
       // The map form: `{email: {action: partial}, card: {}}`.
@@ -96,8 +96,8 @@ public struct RedactSettings: TransformSettings, Equatable {
     hashKeyEnv = try c.decodeIfPresent(String.self, forKey: .hashKeyEnv)
   }
 
-  public func validate(at path: String, in pipeline: PipelineContext) throws(ConfigError) {
-    _ = try RedactPolicyBuilder.makePolicy(self, at: path)
+  public func validate(at path: String, in pipeline: PipelineContext, into issues: inout ConfigIssues) {
+    _ = RedactPolicyBuilder.makePolicy(self, at: path, into: &issues)
   }
 
   /// The denied fields and every field a detector or pattern is scoped to.
