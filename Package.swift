@@ -111,10 +111,12 @@ let package = Package(
       path: "Benchmarks/SluiceLogBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
 
+    // The events the step benchmarks share.
+    .target(name: "StepCorpus", path: "Benchmarks/StepCorpus"),
     .executableTarget(
       name: "TransformBenchmarks",
       dependencies: [
-        "SluiceAgent", "SluiceCore",
+        "SluiceAgent", "SluiceCore", "StepCorpus",
         .product(name: "Benchmark", package: "benchmark"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -124,7 +126,7 @@ let package = Package(
     // One step's cost per event in a form callgrind counts (`scripts/bench` part `steps`).
     .executableTarget(
       name: "sluice-step-cost",
-      dependencies: ["SluiceAgent", "SluiceCore", .product(name: "Logging", package: "swift-log")],
+      dependencies: ["SluiceAgent", "SluiceCore", "StepCorpus", .product(name: "Logging", package: "swift-log")],
       path: "Benchmarks/StepCost"),
 
     // Redaction throughput against one NSRegularExpression per detector: `scripts/bench`.

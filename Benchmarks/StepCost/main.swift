@@ -12,37 +12,15 @@ import Foundation
 import Logging
 import SluiceAgent
 import SluiceCore
+import StepCorpus
 
-let services = [
-  "checkout", "billing", "search", "auth", "cart", "inventory", "shipping", "gateway", "users", "reports", "mailer",
-  "pricing",
-]
-let routes = ["/api/orders", "/api/cart", "/login", "/search", "/healthz", "/api/users/:id"]
-let levels = ["info", "info", "info", "info", "debug", "info", "warn", "info", "error", "info", "info", "info"]
-
-let corpus: [[UInt8]] = (0..<1024).map { k in
-  let service = services[k % services.count]
-  let level = levels[(k * 7) % levels.count]
-  let status = k % 37 == 0 ? 503 : (k % 11 == 0 ? 404 : 200)
-  let pii = k % 10 == 0 ? #","user":"user\#(k)@example.com""# : ""
-  let line =
-    #"{"timestamp":"2026-12-03T10:00:00.\#(100_000 + k)Z","level":"\#(level)","service":"\#(service)","#
-    + #""msg":"request served","http":{"route":"\#(routes[k % routes.count])","method":"GET"},"status":\#(status),"#
-    + #""duration_ms":\#(Double(k % 500) / 3),"bytes":\#(k * 13 % 9000),"debug_payload":{"a":[1,2,3]}\#(pii)}"#
-  return Array(line.utf8)
-}
+let corpus = stepCorpus
 
 let pipelines = [
   "none": "[{type: parse}]",
   "parse": "[{type: parse}]",
   "metrics": "[{type: parse}, {type: metrics}]",
-  "metrics-3-rules": """
-  [{type: parse}, {type: metrics, rules: [
-    {name: http_server_errors_total, match: 'status>=500', labels: {service: "@service", route: http.route}},
-    {name: request_duration_ms, type: histogram, field: duration_ms, buckets: [5, 10, 25, 50, 100, 250, 500, 1000],
-     labels: {service: "@service"}},
-    {name: response_bytes_total, type: sum, field: bytes, labels: {service: "@service"}}]}]
-  """,
+  "metrics-3-rules": threeMetricRules,
   "filter": "[{type: parse}, {type: filter, keep: 'level>=warning'}]",
   "set": "[{type: parse}, {type: set, fields: {cluster: prod, region: eu-west-1}}]",
   "remove": "[{type: parse}, {type: remove, fields: [debug_payload]}]",

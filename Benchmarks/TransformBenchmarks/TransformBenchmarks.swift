@@ -10,26 +10,9 @@ import Benchmark
 import Logging
 import SluiceAgent
 import SluiceCore
+import StepCorpus
 
-let services = [
-  "checkout", "billing", "search", "auth", "cart", "inventory", "shipping", "gateway", "users", "reports", "mailer",
-  "pricing",
-]
-let routes = ["/api/orders", "/api/cart", "/login", "/search", "/healthz", "/api/users/:id"]
-let levels = ["info", "info", "info", "info", "debug", "info", "warn", "info", "error", "info", "info", "info"]
-
-/// 1,024 lines in the shape services write.
-let corpus: [[UInt8]] = (0..<1024).map { k in
-  let service = services[k % services.count]
-  let level = levels[(k * 7) % levels.count]
-  let status = k % 37 == 0 ? 503 : (k % 11 == 0 ? 404 : 200)
-  let pii = k % 10 == 0 ? #","user":"user\#(k)@example.com""# : ""
-  let line =
-    #"{"timestamp":"2026-12-03T10:00:00.\#(100_000 + k)Z","level":"\#(level)","service":"\#(service)","#
-    + #""msg":"request served","http":{"route":"\#(routes[k % routes.count])","method":"GET"},"status":\#(status),"#
-    + #""duration_ms":\#(Double(k % 500) / 3),"bytes":\#(k * 13 % 9000),"debug_payload":{"a":[1,2,3]}\#(pii)}"#
-  return Array(line.utf8)
-}
+let corpus = stepCorpus
 
 func steps(_ pipeline: String) -> [any EventTransform] {
   let config = try! ConfigLoader.parse(
@@ -53,13 +36,7 @@ func parsed() -> [Event] {
   }
 }
 
-let threeRules = """
-  [{type: parse}, {type: metrics, rules: [
-    {name: http_server_errors_total, match: 'status>=500', labels: {service: "@service", route: http.route}},
-    {name: request_duration_ms, type: histogram, field: duration_ms, buckets: [5, 10, 25, 50, 100, 250, 500, 1000],
-     labels: {service: "@service"}},
-    {name: response_bytes_total, type: sum, field: bytes, labels: {service: "@service"}}]}]
-  """
+let threeRules = threeMetricRules
 
 /// The warm cases' loop, in a function of its own so its state is in registers and locals,
 /// not in the benchmark closure's context.
