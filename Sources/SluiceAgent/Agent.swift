@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SluiceCore
+import Synchronization
 
 /// The node agent: sources → pipeline → sinks, with acknowledgement back to checkpoints.
 ///
@@ -12,12 +13,30 @@ import SluiceCore
 /// unbuffered channel the pipeline reads; the pipeline sends sealed batches into one
 /// unbuffered channel per sink. Each send waits for its reader, so a slow sink holds the
 /// pipeline, which holds the sources: memory stays bounded by batch sizes.
+///
+/// A reload (``apply(_:)``, from ``ConfigReloader``) ends the running generation the way a
+/// shutdown does — sources stop, the pipeline drains, sinks deliver or buffer what they hold
+/// within `shutdown_grace`, checkpoints are saved — and starts the next one from those
+/// checkpoints with the new configuration. Nothing is lost: what was not delivered is not
+/// acknowledged, so the next generation reads it again (at least once).
 public final class Agent: Service {
   public let config: AgentConfig
   public let metrics: AgentMetrics
   /// Readiness (sinks and sources report to its board) and liveness (loops beat its watchdog).
   public let health: AgentHealth
   let logger: Logger
+  private let control = Mutex(Control())
+
+  /// Between the reloader and the running generation.
+  private struct Control {
+    /// A configuration accepted while a generation runs, for the next one.
+    var pending: AgentConfig?
+    /// Ends the running generation (nil between generations).
+    var stopGeneration: (@Sendable () -> Void)?
+    var shuttingDown = false
+    /// Generations started, the first included.
+    var generations = 0
+  }
 
   public init(config: AgentConfig, metrics: AgentMetrics, health: AgentHealth = AgentHealth(), logger: Logger) {
     self.config = config
@@ -26,8 +45,40 @@ public final class Agent: Service {
     self.logger = logger
   }
 
+  /// Moves the agent to `config`: the running generation stops and the next one starts with
+  /// it (see the type's documentation). Called by ``ConfigReloader`` with a checked configuration.
+  public func apply(_ config: AgentConfig) {
+    let stop = control.withLock { c -> (@Sendable () -> Void)? in
+      c.pending = config
+      return c.stopGeneration
+    }
+    stop?()
+  }
+
+  /// How many generations have started (1 until the first reload).
+  public var generations: Int { control.withLock { $0.generations } }
+
   public func run() async throws {
     Self.raiseOpenFileLimit(logger)
+    var config = self.config
+    while true {
+      try await runGeneration(config)
+      let next = control.withLock { c -> AgentConfig? in
+        defer { c.pending = nil }
+        return c.shuttingDown ? nil : c.pending
+      }
+      guard let next else { break }
+      logger.info("moving to the reloaded configuration", metadata: ["generation": "\(generations + 1)"])
+      health.watchdog.beginGeneration()
+      health.board.removeAll()
+      config = next
+    }
+    logger.info("agent stopped")
+  }
+
+  /// One generation: the pipeline of one configuration, from the saved checkpoints until a
+  /// shutdown or a reload stops it.
+  private func runGeneration(_ config: AgentConfig) async throws {
     let dataDir = URL(fileURLWithPath: config.dataDir)
     try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
     let store = try CheckpointStore(directory: dataDir)
@@ -37,7 +88,6 @@ public final class Agent: Service {
     // Built before anything starts: a key file gone since the configuration was checked stops here.
     let steps = TaskHandoff(try PipelineBuilder.build(config, metrics: metrics, logger: logger))
 
-    let config = self.config
     let logger = self.logger
     let metrics = self.metrics
     let health = self.health
@@ -58,6 +108,21 @@ public final class Agent: Service {
         "version": "\(SluiceVersion.string)", "sources": "\(config.sources.count)", "sinks": "\(config.sinks.count)",
         "data_dir": "\(config.dataDir)",
       ])
+
+    // A reload ends this generation as a shutdown would, within the same grace period.
+    let stopForReload: @Sendable () -> Void = {
+      logger.info("reload: stopping the running pipeline", metadata: ["grace": "\(config.shutdownGrace)"])
+      deadline.begin(grace: config.shutdownGrace.duration)
+      health.watchdog.beginStopping()
+      stop.stop()
+    }
+    let reloadWaiting = control.withLock { c -> Bool in
+      c.generations += 1
+      c.stopGeneration = stopForReload
+      return c.pending != nil
+    }
+    if reloadWaiting { stopForReload() }
+    defer { control.withLock { $0.stopGeneration = nil } }
 
     // When the grace period ends, waiting pushes and pops give up.
     let expiryWatcher = Task {
@@ -107,6 +172,7 @@ public final class Agent: Service {
         await group.waitForAll()
       }
     } onGracefulShutdown: {
+      self.control.withLock { $0.shuttingDown = true }
       logger.info("shutdown requested; flushing", metadata: ["grace": "\(config.shutdownGrace)"])
       deadline.begin(grace: config.shutdownGrace.duration)
       health.watchdog.beginStopping()  // loops that now finish are not dead
@@ -119,7 +185,6 @@ public final class Agent: Service {
         "stopped with unacknowledged events; they will be read again on restart",
         metadata: ["chunks": "\(left)"])
     }
-    logger.info("agent stopped")
   }
 
   /// Tailing many files needs many descriptors: raise the soft limit to the hard one.

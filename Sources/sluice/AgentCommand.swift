@@ -37,10 +37,14 @@ struct AgentCommand: AsyncParsableCommand {
     let metrics = AgentMetrics()
     let health = AgentHealth(watchdog: Watchdog(stallAfter: agentConfig.admin.stallAfter.duration))
     let agent = Agent(config: agentConfig, metrics: metrics, health: health, logger: logger)
-    var services: [any Service] = []
+    let source = self.source
+    let reloader = ConfigReloader(running: agentConfig, metrics: metrics, logger: logger, load: { source.read() })
+    reloader.onApply { agent.apply($0) }
+    var services: [any Service] = [ReloadOnSignal(reloader: reloader)]
     if agentConfig.admin.enabled {
       services.append(
-        try AdminServer.make(config: agentConfig.admin, metrics: metrics, health: health, logger: logger))
+        try AdminServer.make(
+          config: agentConfig.admin, metrics: metrics, health: health, logger: logger, reloader: reloader))
     }
     services.append(agent)
     // Services stop in reverse order: the agent flushes first, the admin endpoint last.

@@ -58,10 +58,12 @@ public struct AdminConfig: Sendable, Codable, Equatable {
   /// Liveness: how long the pipeline or a source loop may stay busy without progress
   /// before `/healthz` fails.
   public var stallAfter: ConfigDuration = .seconds(60)
+  /// `POST /-/reload` is served only when the endpoint listens on loopback, unless this is set.
+  public var allowRemoteReload: Bool = false
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case address, enabled
-    case stallAfter = "stall_after"
+    case stallAfter = "stall_after", allowRemoteReload = "allow_remote_reload"
   }
 
   public init() {}
@@ -72,6 +74,13 @@ public struct AdminConfig: Sendable, Codable, Equatable {
     address = try c.decodeIfPresent(String.self, forKey: .address) ?? address
     enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
     stallAfter = try c.decodeIfPresent(ConfigDuration.self, forKey: .stallAfter) ?? stallAfter
+    allowRemoteReload = try c.decodeIfPresent(Bool.self, forKey: .allowRemoteReload) ?? allowRemoteReload
+  }
+
+  /// Whether `POST /-/reload` is served: on a loopback address, or when allowed remotely.
+  public var servesReload: Bool {
+    guard let (host, _) = try? hostAndPort() else { return false }
+    return allowRemoteReload || host == "localhost" || host == "::1" || host.hasPrefix("127.")
   }
 
   /// Checks the address (when the endpoint is enabled) and `stall_after`, adding every

@@ -78,6 +78,10 @@ public final class HealthBoard: Sendable {
     return ComponentHealth(board: self, name: name, kind: kind)
   }
 
+  /// Forgets every component (a reload builds them again from the new configuration, so a
+  /// sink or source that was removed no longer counts).
+  public func removeAll() { entries.withLock { $0.removeAll() } }
+
   /// Every component with its status at `now`.
   public func components(now: ContinuousClock.Instant = .now) -> [Component] {
     entries.withLock { $0 }.map { Self.judge($0, now: now) }

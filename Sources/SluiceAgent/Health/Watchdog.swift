@@ -30,6 +30,13 @@ public final class Watchdog: Sendable {
   /// The agent is shutting down: loops that finish from now on are not dead.
   public func beginStopping() { stopping.store(true, ordering: .relaxed) }
 
+  /// A reload has stopped every loop and the next configuration's loops are about to start:
+  /// forget the old loops and watch the new ones.
+  public func beginGeneration() {
+    heartbeats.withLock { $0.removeAll() }
+    stopping.store(false, ordering: .relaxed)
+  }
+
   /// One loop's liveness.
   public struct Status: Sendable, Equatable {
     public enum State: String, Sendable { case busy, idle, stuck, dead, finished }

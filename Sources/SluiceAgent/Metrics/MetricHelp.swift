@@ -13,6 +13,10 @@
 /// derived metrics of `metrics` steps) keep theirs.
 enum MetricHelp {
   static let texts: [String: String] = [
+    // Configuration
+    "sluice_config_reloads_total": "Configuration reloads by outcome (applied, unchanged, rejected).",
+    "sluice_config_last_reload_successful": "1 if the last configuration reload succeeded, 0 if it was rejected.",
+    "sluice_config_last_reload_success_timestamp_seconds": "When the configuration was last loaded successfully.",
     // Sources
     "sluice_source_events_total": "Records any source handed to the pipeline (file lines, journal entries).",
     "sluice_source_lines_total": "File sources: lines read (blank lines excluded).",
