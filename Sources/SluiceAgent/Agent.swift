@@ -33,6 +33,10 @@ public final class Agent: Service {
     var pending: AgentConfig?
     /// Ends the running generation (nil between generations).
     var stopGeneration: (@Sendable () -> Void)?
+    /// Hands new steps to the running generation's processor (nil between generations).
+    var swapSteps: StepSwap?
+    /// The configuration the running generation runs (changed in place by a step swap).
+    var running: AgentConfig?
     var shuttingDown = false
     /// Generations started, the first included.
     var generations = 0
@@ -48,11 +52,37 @@ public final class Agent: Service {
   /// Moves the agent to `config`: the running generation stops and the next one starts with
   /// it (see the type's documentation). Called by ``ConfigReloader`` with a checked configuration.
   public func apply(_ config: AgentConfig) {
+    // Only `pipeline:` changed: build the new steps and swap them in between two chunks.
+    let swapped = control.withLock { c -> Bool in
+      guard c.pending == nil, let swap = c.swapSteps, let running = c.running,
+        Self.differsOnlyInSteps(running, config)
+      else { return false }
+      do {
+        swap.offer(try PipelineBuilder.build(config, metrics: metrics, logger: logger))
+      } catch {
+        logger.error(
+          "cannot build the reloaded pipeline steps; the running steps stay", metadata: ["error": "\(error)"])
+        return true
+      }
+      c.running = config
+      return true
+    }
+    if swapped {
+      logger.info("reload: pipeline steps swapped in place; sources and sinks keep running")
+      return
+    }
     let stop = control.withLock { c -> (@Sendable () -> Void)? in
       c.pending = config
       return c.stopGeneration
     }
     stop?()
+  }
+
+  /// Whether two configurations differ in their pipeline steps at most.
+  static func differsOnlyInSteps(_ a: AgentConfig, _ b: AgentConfig) -> Bool {
+    var a = a
+    a.pipeline = b.pipeline
+    return a == b
   }
 
   /// How many generations have started (1 until the first reload).
@@ -61,8 +91,22 @@ public final class Agent: Service {
   public func run() async throws {
     Self.raiseOpenFileLimit(logger)
     var config = self.config
+    // The configuration before the last reload, to go back to if the reloaded one cannot
+    // start (a key or certificate file gone since it was checked).
+    var previous: AgentConfig?
     while true {
-      try await runGeneration(config)
+      do {
+        try await runGeneration(config)
+      } catch {
+        guard let last = previous else { throw error }
+        logger.error(
+          "the reloaded configuration cannot start; going back to the one before", metadata: ["error": "\(error)"])
+        health.watchdog.beginGeneration()
+        health.board.removeAll()
+        config = last
+        previous = nil
+        continue
+      }
       let next = control.withLock { c -> AgentConfig? in
         defer { c.pending = nil }
         return c.shuttingDown ? nil : c.pending
@@ -71,6 +115,7 @@ public final class Agent: Service {
       logger.info("moving to the reloaded configuration", metadata: ["generation": "\(generations + 1)"])
       health.watchdog.beginGeneration()
       health.board.removeAll()
+      previous = config
       config = next
     }
     logger.info("agent stopped")
@@ -116,13 +161,22 @@ public final class Agent: Service {
       health.watchdog.beginStopping()
       stop.stop()
     }
+    let swap = StepSwap()
     let reloadWaiting = control.withLock { c -> Bool in
       c.generations += 1
       c.stopGeneration = stopForReload
+      c.swapSteps = swap
+      c.running = config
       return c.pending != nil
     }
     if reloadWaiting { stopForReload() }
-    defer { control.withLock { $0.stopGeneration = nil } }
+    defer {
+      control.withLock {
+        $0.stopGeneration = nil
+        $0.swapSteps = nil
+        $0.running = nil
+      }
+    }
 
     // When the grace period ends, waiting pushes and pops give up.
     let expiryWatcher = Task {
@@ -145,7 +199,7 @@ public final class Agent: Service {
         group.addTask {
           let processor = Processor(
             config: config, steps: steps.take(), metrics: metrics, sinkQueues: sinks.map(\.queue), ackTracker: ack,
-            heartbeat: health.watchdog.register(name: "pipeline", kind: "processor"))
+            heartbeat: health.watchdog.register(name: "pipeline", kind: "processor"), swap: swap)
           await processor.run(input: input)
         }
         group.addTask {

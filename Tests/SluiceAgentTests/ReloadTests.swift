@@ -205,6 +205,10 @@ struct ReloadTests {
       try await Task.sleep(for: .milliseconds(100))
     }
     let reloads = try await EndToEndTests.metric("sluice_config_reloads_total", port: port)
+    // Only the redaction rule changed nothing but `pipeline:`: its steps were swapped in place;
+    // every other applied reload moved to a new generation.
+    let swappedInPlace = agent.logLines.filter { $0.contains("pipeline steps swapped in place") }.count
+    let restarted = agent.logLines.filter { $0.contains("moving to the reloaded configuration") }.count
     let scrape = try await HTTPClient.shared.get(url: "http://127.0.0.1:\(port)/metrics").get()
     let metrics = scrape.body.map { String(buffer: $0) } ?? ""
     #expect(await agent.terminate() == 0)
@@ -221,6 +225,8 @@ struct ReloadTests {
     #expect(lines.contains { $0.2 != "s3cr3t" })
     // Each reload counted by outcome.
     #expect(reloads == Double(steps.count))
+    #expect(swappedInPlace == 1)
+    #expect(restarted == applied - 1)
     #expect(metrics.contains("sluice_config_reloads_total{outcome=\"applied\"} \(applied)"), "\(metrics)")
     #expect(metrics.contains("sluice_config_reloads_total{outcome=\"rejected\"} \(rejected)"))
     #expect(metrics.contains("sluice_config_reloads_total{outcome=\"unchanged\"} \(unchanged)"))

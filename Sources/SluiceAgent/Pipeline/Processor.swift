@@ -10,7 +10,8 @@ import SluiceCore
 /// ``EventTransform`` in order, drops an event a step rejects, and lets each step add its
 /// tallies to its counters once per chunk.
 final class Processor {
-  private let steps: [any EventTransform]
+  private var steps: [any EventTransform]
+  private let swap: StepSwap?
   private let scanner = JSONScanner()
   private var enrichment: ContainerEnrichment
   private let pipelineCounters: [AgentMetrics.PipelineCounters]
@@ -25,9 +26,10 @@ final class Processor {
   /// - Parameter steps: the built pipeline (``PipelineBuilder``), in order.
   init(
     config: AgentConfig, steps: [any EventTransform], metrics: AgentMetrics, sinkQueues: [any SinkQueue],
-    ackTracker: AckTracker, heartbeat: Heartbeat? = nil
+    ackTracker: AckTracker, heartbeat: Heartbeat? = nil, swap: StepSwap? = nil
   ) {
     self.steps = steps
+    self.swap = swap
     self.enrichment = ContainerEnrichment(scanner: scanner)
     self.pipelineCounters = config.sources.map { metrics.pipeline(source: $0.name) }
     self.sinkQueues = sinkQueues
@@ -72,6 +74,9 @@ final class Processor {
   }
 
   func process(_ chunk: SourceChunk) async {
+    // Steps a reload built take over between chunks (the old ones added their tallies at the
+    // end of the last chunk).
+    if let swapped = swap?.take() { steps = swapped }
     let sequence = nextSequence
     nextSequence += 1
     ackTracker.register(sequence: sequence, chunk: chunk)

@@ -18,3 +18,21 @@ final class TaskHandoff<Value>: @unchecked Sendable {
     return value!
   }
 }
+
+/// Hands newly built pipeline steps to the running processor, which takes them between two
+/// chunks (a reload that changes only `pipeline:`): sources and sinks keep running.
+final class StepSwap: Sendable {
+  private let pending = Mutex<TaskHandoff<[any EventTransform]>?>(nil)
+
+  init() {}
+
+  func offer(_ steps: [any EventTransform]) { pending.withLock { $0 = TaskHandoff(steps) } }
+
+  /// The steps offered since the last call, if any.
+  func take() -> [any EventTransform]? {
+    pending.withLock { p in
+      defer { p = nil }
+      return p?.take()
+    }
+  }
+}
