@@ -35,6 +35,15 @@ struct ConfigDiagnosticsTests {
         "4:5: sources[0].includ: unknown key 'includ' (did you mean 'include'?)",
       ]),
     Case(
+      name: "broken globs: an unclosed bracket and a '**' inside a name",
+      yaml: "sources:\n  - name: app\n    type: file\n    include: [\"/var/log/[ab.log\", \"/var/log/app**/x.log\"]\n"
+        + "    exclude: [\"\"]\n" + sink,
+      expected: [
+        "4:15: sources[0].include[0]: '[' at position 10 is not closed by ']' in its path component",
+        "4:35: sources[0].include[1]: '**' must be a whole path component ('dir/**/x.log'), not part of 'app**'",
+        "5:15: sources[0].exclude[0]: an empty pattern matches nothing",
+      ]),
+    Case(
       name: "a duration that is not one",
       yaml: source + "    poll_interval: fast\n" + sink,
       expected: ["5:20: sources[0].poll_interval: 'fast' is not a duration (examples: 250ms, 5s, 2m, 1h)"]),

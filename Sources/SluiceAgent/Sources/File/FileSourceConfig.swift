@@ -61,6 +61,11 @@ public struct FileSourceConfig: SourceSettings, Equatable {
 
   public func validate(at: String, into issues: inout ConfigIssues) {
     if include.isEmpty { issues.add("\(at).include", "at least one pattern is required") }
+    for (key, patterns) in [("include", include), ("exclude", exclude)] {
+      for (k, pattern) in patterns.enumerated() {
+        if let problem = Glob.problem(in: pattern) { issues.add("\(at).\(key)[\(k)]", problem) }
+      }
+    }
     if pollInterval.nanoseconds < 1_000_000 { issues.add("\(at).poll_interval", "must be at least 1ms") }
     multiline?.validate(at: "\(at).multiline", into: &issues)
     if maxLineBytes.bytes < 256 { issues.add("\(at).max_line_bytes", "must be at least 256 bytes") }
