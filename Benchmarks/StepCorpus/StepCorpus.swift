@@ -30,3 +30,15 @@ public let threeMetricRules = """
      labels: {service: "@service"}},
     {name: response_bytes_total, type: sum, field: bytes, labels: {service: "@service"}}]}]
   """
+
+/// An agent configuration around `pipeline` (a YAML flow list of steps), with one file source
+/// and a console sink, for building steps in a benchmark.
+public func stepBenchConfig(pipeline: String) -> String {
+  """
+  sources:
+    - {name: app, type: file, include: ["/nonexistent/*.log"]}
+  pipeline: \(pipeline)
+  sinks:
+    - {name: out, type: console}
+  """
+}

@@ -33,14 +33,7 @@ guard arguments.count >= 2, let pipeline = pipelines[arguments[1]] else {
   exit(2)
 }
 let count = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
-let config = try ConfigLoader.parse(
-  yaml: """
-    sources:
-      - {name: app, type: file, include: ["/nonexistent/*.log"]}
-    pipeline: \(pipeline)
-    sinks:
-      - {name: out, type: console}
-    """)
+let config = try ConfigLoader.parse(yaml: stepBenchConfig(pipeline: pipeline))
 let steps = try PipelineBuilder.build(config, metrics: AgentMetrics(), logger: Logger(label: "bench"))
 let step = steps.count > 1 ? steps.last! : nil
 let scanner = JSONScanner()

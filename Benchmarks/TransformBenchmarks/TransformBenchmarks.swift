@@ -15,14 +15,7 @@ import StepCorpus
 let corpus = stepCorpus
 
 func steps(_ pipeline: String) -> [any EventTransform] {
-  let config = try! ConfigLoader.parse(
-    yaml: """
-      sources:
-        - {name: app, type: file, include: ["/nonexistent/*.log"]}
-      pipeline: \(pipeline)
-      sinks:
-        - {name: out, type: console}
-      """)
+  let config = try! ConfigLoader.parse(yaml: stepBenchConfig(pipeline: pipeline))
   return try! PipelineBuilder.build(config, metrics: AgentMetrics(), logger: Logger(label: "bench"))
 }
 
