@@ -62,7 +62,7 @@ extension ConfigDecoder {
 
 struct ConfigKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
   let decoder: ConfigDecoder
-  /// The mapping's keys and values, in file order; a repeated key keeps its first value.
+  /// The mapping's keys and values, in file order.
   private let values: [String: Node]
   private let order: [String]
 
@@ -80,11 +80,9 @@ struct ConfigKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
       }
       let key = k.string
       let keyPath = path.isEmpty ? key : "\(path).\(key)"
-      if let first = values[key] {
-        let line = decoder.state.position(of: keyPath)?.line ?? first.mark?.line ?? 0
-        decoder.state.report(keyPath, "duplicate key '\(key)' (first at line \(line))", at: keyNode.mark)
-        continue
-      }
+      // No key repeats: Yams refuses a repeated key while parsing (a syntax error, see
+      // YAMLSyntax), and fragments merge theirs.
+      guard values[key] == nil else { continue }
       // A scalar is reported where its value is; a mapping or list where its key is (a block
       // mapping's own position is its first key, a line below).
       let isScalar: Bool
