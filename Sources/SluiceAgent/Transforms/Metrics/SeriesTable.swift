@@ -3,18 +3,26 @@
 /// Keys are the label values' bytes, each followed by 0xFF (a byte UTF-8 never contains), so
 /// distinct label sets never collide. The table is open-addressed on ``ByteWords/hash(_:)``
 /// of the key, and the keys themselves sit back to back in one byte arena: a lookup hashes the
-/// key once, compares one stored hash and then the bytes word by word, and allocates nothing.
+/// key once, compares one stored hash and length and then the bytes word by word, and
+/// allocates nothing.
 /// It holds at most `capacity` keys: later label sets are not remembered and go to the
 /// metric's overflow series, so memory stays bounded whatever the events contain.
 struct SeriesTable {
-  /// Per bucket: key index + 1, or 0 if empty. Twice the capacity (rounded up to a power of
-  /// two), so probes stay short.
-  private var buckets: [Int32]
-  private var hashes: [UInt64]
-  /// Every remembered key, back to back: key k is `arena[starts[k]..<starts[k + 1]]`.
+  /// One open-addressed bucket: the key's hash, where its bytes sit in the arena, and its
+  /// slot (-1 for an empty bucket). Everything a lookup reads is in this one place, so a
+  /// lookup touches one bucket array and the arena.
+  private struct Bucket {
+    var hash: UInt64 = 0
+    var start: UInt32 = 0
+    var length: UInt32 = 0
+    var slot: Int32 = -1
+  }
+
+  /// Twice the capacity (rounded up to a power of two), so probes stay short.
+  private var buckets: [Bucket]
+  /// Every remembered key, back to back.
   private var arena: [UInt8] = []
-  private var starts: [Int] = [0]
-  private var slots: [Int] = []
+  private(set) var count = 0
   private let mask: Int
   let capacity: Int
 
@@ -22,13 +30,11 @@ struct SeriesTable {
     self.capacity = capacity
     var size = 8
     while size < capacity * 2 { size <<= 1 }
-    buckets = [Int32](repeating: 0, count: size)
-    hashes = [UInt64](repeating: 0, count: size)
+    buckets = [Bucket](repeating: Bucket(), count: size)
     mask = size - 1
   }
 
-  var count: Int { slots.count }
-  var isFull: Bool { slots.count >= capacity }
+  var isFull: Bool { count >= capacity }
 
   @inline(__always)
   static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 { ByteWords.hash(raw) }
@@ -39,23 +45,17 @@ struct SeriesTable {
   @inline(__always)
   func slot(for key: UnsafeRawBufferPointer, hash h: UInt64) -> Int? {
     buckets.withUnsafeBufferPointer { buckets in
-      hashes.withUnsafeBufferPointer { hashes in
-        starts.withUnsafeBufferPointer { starts in
-          arena.withUnsafeBytes { arena -> Int? in
-            var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-              let b = Int(buckets[i])
-              if b == 0 { return nil }
-              if hashes[i] == h {
-                let start = starts[b &- 1]
-                let n = starts[b] &- start
-                if n == key.count && (n == 0 || ByteWords.equal(arena.baseAddress! + start, key.baseAddress!, n)) {
-                  return slots[b &- 1]
-                }
-              }
-              i = (i &+ 1) & mask
-            }
+      arena.withUnsafeBytes { arena -> Int? in
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+          let b = buckets[i]
+          if b.slot < 0 { return nil }
+          if b.hash == h && Int(b.length) == key.count
+            && (b.length == 0 || ByteWords.equal(arena.baseAddress! + Int(b.start), key.baseAddress!, key.count))
+          {
+            return Int(b.slot)
           }
+          i = (i &+ 1) & mask
         }
       }
     }
@@ -65,13 +65,14 @@ struct SeriesTable {
 
   /// Remembers `key` (whose hash is `h`) as `slot` (the caller checked ``isFull``).
   mutating func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, slot: Int) {
+    let start = arena.count
     arena.append(contentsOf: key)
-    starts.append(arena.count)
-    slots.append(slot)
+    count += 1
     var i = Int(truncatingIfNeeded: h) & mask
-    while buckets[i] != 0 { i = (i + 1) & mask }
-    buckets[i] = Int32(slots.count)
-    hashes[i] = h
+    while buckets[i].slot >= 0 { i = (i + 1) & mask }
+    buckets[i] = Bucket(
+      hash: h, start: UInt32(truncatingIfNeeded: start), length: UInt32(truncatingIfNeeded: key.count),
+      slot: Int32(truncatingIfNeeded: slot))
   }
 
   mutating func insert(_ key: [UInt8], hash h: UInt64, slot: Int) {

@@ -148,15 +148,17 @@ struct ServiceLevelScanner {
   private func candidate(_ key: UnsafeRawPointer, _ length: Int, end: UnsafeRawPointer) -> Int {
     let w0 = ByteWords.prefix(key, min(length, 8), end: end)
     for j in lengthStart[length]..<lengthStart[length &+ 1] where table[j].words.0 == w0 {
-      if length > 8 {
-        guard table[j].words.1 == ByteWords.prefix(key + 8, min(length &- 8, 8), end: end) else { continue }
-        if length > 16 {
-          guard table[j].words.2 == ByteWords.prefix(key + 16, length &- 16, end: end) else { continue }
-        }
-      }
-      return j
+      if length <= 8 || tailMatches(table[j], key, length, end: end) { return j }
     }
     return -1
+  }
+
+  /// Whether the bytes after the first eight of a key longer than eight match `c`'s (apart,
+  /// so that ``candidate(_:_:end:)``'s loop for the common short keys stays small).
+  @inline(never)
+  private func tailMatches(_ c: Candidate, _ key: UnsafeRawPointer, _ length: Int, end: UnsafeRawPointer) -> Bool {
+    guard c.words.1 == ByteWords.prefix(key + 8, min(length &- 8, 8), end: end) else { return false }
+    return length <= 16 || c.words.2 == ByteWords.prefix(key + 16, length &- 16, end: end)
   }
 
   /// The answers after a full pass that did not decide early.
