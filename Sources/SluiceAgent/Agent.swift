@@ -14,11 +14,16 @@ import Synchronization
 /// unbuffered channel per sink. Each send waits for its reader, so a slow sink holds the
 /// pipeline, which holds the sources: memory stays bounded by batch sizes.
 ///
-/// A reload (``apply(_:)``, from ``ConfigReloader``) ends the running generation the way a
-/// shutdown does — sources stop, the pipeline drains, sinks deliver or buffer what they hold
-/// within `shutdown_grace`, checkpoints are saved — and starts the next one from those
-/// checkpoints with the new configuration. Nothing is lost: what was not delivered is not
-/// acknowledged, so the next generation reads it again (at least once).
+/// A reload (``apply(_:)``, from ``ConfigReloader``) changes the running generation in place
+/// when it changes only `sources`, `pipeline` and `sinks` (``ConfigDiff``): a changed or
+/// removed source stops and a changed or added one starts (``SourceSupervisor``), new steps
+/// take over between two chunks, and a changed or removed sink delivers what it holds
+/// before a changed or added one takes over (``LiveSinks``); unchanged components keep
+/// running. Any other change ends the running generation the way a shutdown does — sources
+/// stop, the pipeline drains, sinks deliver or buffer what they hold within
+/// `shutdown_grace`, checkpoints are saved — and starts the next one from those
+/// checkpoints. Nothing is lost either way: what was not delivered is not acknowledged, and
+/// is read again (at least once).
 public final class Agent: Service {
   public let config: AgentConfig
   public let metrics: AgentMetrics
@@ -33,13 +38,20 @@ public final class Agent: Service {
     var pending: AgentConfig?
     /// Ends the running generation (nil between generations).
     var stopGeneration: (@Sendable () -> Void)?
-    /// Hands new steps to the running generation's processor (nil between generations).
-    var swapSteps: StepSwap?
-    /// The configuration the running generation runs (changed in place by a step swap).
+    /// Where the running generation takes changes in place (nil between generations).
+    var live: LiveGeneration?
+    /// The configuration the running generation runs (changed by changes in place).
     var running: AgentConfig?
     var shuttingDown = false
     /// Generations started, the first included.
     var generations = 0
+  }
+
+  /// What a change in place reaches in the running generation.
+  private struct LiveGeneration {
+    let ack: AckTracker
+    let changes: PipelineChanges
+    let sources: SourceSupervisor
   }
 
   public init(config: AgentConfig, metrics: AgentMetrics, health: AgentHealth = AgentHealth(), logger: Logger) {
@@ -49,26 +61,37 @@ public final class Agent: Service {
     self.logger = logger
   }
 
-  /// Moves the agent to `config`: the running generation stops and the next one starts with
-  /// it (see the type's documentation). Called by ``ConfigReloader`` with a checked configuration.
+  /// Moves the agent to `config` (a checked configuration, from ``ConfigReloader``): in place
+  /// if only components changed, else by a new generation (see the type's documentation).
   public func apply(_ config: AgentConfig) {
-    // Only `pipeline:` changed: build the new steps and swap them in between two chunks.
-    let swapped = control.withLock { c -> Bool in
-      guard c.pending == nil, let swap = c.swapSteps, let running = c.running,
-        Self.differsOnlyInSteps(running, config)
-      else { return false }
+    let inPlace = control.withLock { c -> String? in
+      guard c.pending == nil, let live = c.live, let running = c.running else { return nil }
+      let diff = ConfigDiff(from: running, to: config)
+      guard !diff.needsRestart else { return nil }
+      guard !diff.isEmpty else { return "nothing changed" }
+      // New sources get their slots first, so the new steps know them.
+      for source in diff.startedSources { _ = live.ack.sourceIndex(for: source.name) }
+      let names = live.ack.sourceNames
+      let steps: [any EventTransform]
       do {
-        swap.offer(try PipelineBuilder.build(config, metrics: metrics, logger: logger))
+        steps = try PipelineBuilder.build(config, sourceNames: names, metrics: metrics, logger: logger)
       } catch {
-        logger.error(
-          "cannot build the reloaded pipeline steps; the running steps stay", metadata: ["error": "\(error)"])
-        return true
+        logger.error("cannot build the reloaded pipeline steps; the running ones stay", metadata: ["error": "\(error)"])
+        return "nothing changed"
+      }
+      // The processor takes its part before the next chunk, so it knows the new sources'
+      // slots before their first chunk arrives.
+      live.changes.offer(
+        PipelineChange(
+          steps: steps, sourceNames: names, retireSinks: diff.retiredSinks, launchSinks: diff.launchedSinks))
+      if !diff.stoppedSources.isEmpty || !diff.startedSources.isEmpty {
+        live.sources.offer(.init(stop: diff.stoppedSources, start: diff.startedSources))
       }
       c.running = config
-      return true
+      return diff.summary
     }
-    if swapped {
-      logger.info("reload: pipeline steps swapped in place; sources and sinks keep running")
+    if let inPlace {
+      logger.info("reload: applied in place; unchanged components keep running", metadata: ["changes": "\(inPlace)"])
       return
     }
     let stop = control.withLock { c -> (@Sendable () -> Void)? in
@@ -78,11 +101,16 @@ public final class Agent: Service {
     stop?()
   }
 
-  /// Whether two configurations differ in their pipeline steps at most.
-  static func differsOnlyInSteps(_ a: AgentConfig, _ b: AgentConfig) -> Bool {
-    var a = a
-    a.pipeline = b.pipeline
-    return a == b
+  /// Ends the running generation and starts the next with the configuration it runs now (a
+  /// change in place could not complete: a replaced sink left events undelivered, or a new
+  /// one cannot start). The next generation reads again from the saved checkpoints.
+  private func restartGeneration(reason: String) {
+    logger.warning("reload: restarting the pipeline from its checkpoints", metadata: ["reason": "\(reason)"])
+    let stop = control.withLock { c -> (@Sendable () -> Void)? in
+      if c.pending == nil { c.pending = c.running }
+      return c.stopGeneration
+    }
+    stop?()
   }
 
   /// How many generations have started (1 until the first reload).
@@ -127,24 +155,28 @@ public final class Agent: Service {
     let dataDir = URL(fileURLWithPath: config.dataDir)
     try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
     let store = try CheckpointStore(directory: dataDir)
-    let ack = AckTracker(sinkCount: config.sinks.count, sourceNames: config.sources.map(\.name), store: store)
+    let ack = AckTracker(sinkCount: 0, sourceNames: config.sources.map(\.name), store: store)
     let stop = StopSignal()
-    let deadline = ShutdownDeadline()
     // Built before anything starts: a key file gone since the configuration was checked stops here.
     let steps = TaskHandoff(try PipelineBuilder.build(config, metrics: metrics, logger: logger))
 
     let logger = self.logger
     let metrics = self.metrics
     let health = self.health
-    let sinks = try config.sinks.enumerated().map { i, sink in
-      try SinkSetup(
-        index: i, config: sink, dataDir: dataDir, ackTracker: ack, metrics: metrics, board: health.board,
-        logger: logger)
+    let grace = config.shutdownGrace.duration
+    let sinks = LiveSinks(dataDir: dataDir, ack: ack, metrics: metrics, board: health.board, logger: logger)
+    let queues: [any SinkQueue]
+    do {
+      queues = try config.sinks.map { try sinks.launch($0) }
+    } catch {
+      for queue in sinks.queues { queue.finish() }
+      await sinks.waitForAll()
+      throw error
     }
     let input = AsyncChannel<PipelineInput>()
-    let sources = config.sources.enumerated().map { i, s in
-      s.settings.makeSource(index: i, metrics: metrics, health: health, logger: logger)
-    }
+    let sources = SourceSupervisor(
+      store: store, ack: ack, metrics: metrics, health: health, grace: grace, logger: logger)
+    let changes = PipelineChanges()
     let tick = config.sinks.map(\.batch.maxAge.duration).min().map { max($0 / 4, .milliseconds(5)) } ?? .seconds(1)
 
     logger.info(
@@ -154,18 +186,18 @@ public final class Agent: Service {
         "data_dir": "\(config.dataDir)",
       ])
 
-    // A reload ends this generation as a shutdown would, within the same grace period.
+    // A reload that cannot apply in place ends this generation as a shutdown would, within
+    // the same grace period.
     let stopForReload: @Sendable () -> Void = {
       logger.info("reload: stopping the running pipeline", metadata: ["grace": "\(config.shutdownGrace)"])
-      deadline.begin(grace: config.shutdownGrace.duration)
+      sinks.beginShutdown(grace: grace)
       health.watchdog.beginStopping()
       stop.stop()
     }
-    let swap = StepSwap()
     let reloadWaiting = control.withLock { c -> Bool in
       c.generations += 1
       c.stopGeneration = stopForReload
-      c.swapSteps = swap
+      c.live = LiveGeneration(ack: ack, changes: changes, sources: sources)
       c.running = config
       return c.pending != nil
     }
@@ -173,33 +205,19 @@ public final class Agent: Service {
     defer {
       control.withLock {
         $0.stopGeneration = nil
-        $0.swapSteps = nil
+        $0.live = nil
         $0.running = nil
       }
     }
 
-    // When the grace period ends, waiting pushes and pops give up.
-    let expiryWatcher = Task {
-      await deadline.waitForExpiry()
-      if !Task.isCancelled { for sink in sinks { sink.queue.close() } }
-    }
-    defer { expiryWatcher.cancel() }
+    let reloads = Processor.Reloads(
+      changes: changes, sinks: sinks, grace: grace, restart: { [weak self] in self?.restartGeneration(reason: $0) })
     await withGracefulShutdownHandler {
       await withTaskGroup(of: Void.self) { group in
-        // Each task builds the state it owns, so none of it is shared.
-        for sink in sinks {
-          group.addTask {
-            let runner = SinkRunner(
-              config: sink.config, transport: sink.transport, counters: metrics.sink(sink.config.name),
-              deadLetters: DeadLetterWriter(dataDir: dataDir, sink: sink.config.name), shutdown: deadline,
-              logger: logger, health: sink.health, makeEncoder: sink.makeEncoder)
-            await runner.run(queue: sink.queue)
-          }
-        }
         group.addTask {
           let processor = Processor(
-            config: config, steps: steps.take(), metrics: metrics, sinkQueues: sinks.map(\.queue), ackTracker: ack,
-            heartbeat: health.watchdog.register(name: "pipeline", kind: "processor"), swap: swap)
+            config: config, steps: steps.take(), metrics: metrics, sinkQueues: queues, ackTracker: ack,
+            heartbeat: health.watchdog.register(name: "pipeline", kind: "processor"), reloads: reloads)
           await processor.run(input: input)
         }
         group.addTask {
@@ -211,10 +229,7 @@ public final class Agent: Service {
         }
         // Sources and the batch timer; when all have returned, the pipeline input ends.
         await withTaskGroup(of: Void.self) { producers in
-          for (source, sourceConfig) in zip(sources, config.sources) {
-            let resume = store.positions(source: sourceConfig.name)
-            producers.addTask { await source.run(resume: resume, output: input, stop: stop) }
-          }
+          producers.addTask { await sources.run(initial: config.sources, output: input, stop: stop) }
           producers.addTask {
             while !stop.isStopped && !Task.isCancelled {
               await stop.sleep(for: tick)
@@ -224,11 +239,12 @@ public final class Agent: Service {
         }
         input.finish()
         await group.waitForAll()
+        await sinks.waitForAll()
       }
     } onGracefulShutdown: {
       self.control.withLock { $0.shuttingDown = true }
       logger.info("shutdown requested; flushing", metadata: ["grace": "\(config.shutdownGrace)"])
-      deadline.begin(grace: config.shutdownGrace.duration)
+      sinks.beginShutdown(grace: grace)
       health.watchdog.beginStopping()  // loops that now finish are not dead
       stop.stop()
     }
@@ -254,16 +270,16 @@ public final class Agent: Service {
 
   /// Saves checkpoints, after making buffered batches durable (a checkpoint must never
   /// point past events that are neither delivered nor on disk).
-  static func save(_ store: CheckpointStore, _ sinks: [SinkSetup], _ logger: Logger) {
-    for sink in sinks {
-      do {
-        try sink.queue.sync()
-      } catch {
-        logger.error(
-          "cannot sync the disk buffer; checkpoints not saved",
-          metadata: ["sink": "\(sink.config.name)", "error": "\(error)"])
-        return
-      }
+  static func save(_ store: CheckpointStore, _ sinks: LiveSinks, _ logger: Logger) {
+    do {
+      try sinks.syncAll()
+    } catch let error as LiveSinks.SyncError {
+      logger.error(
+        "cannot sync the disk buffer; checkpoints not saved",
+        metadata: ["sink": "\(error.sink)", "error": "\(error.underlying)"])
+      return
+    } catch {
+      return
     }
     do {
       try store.save()

@@ -78,6 +78,11 @@ public final class HealthBoard: Sendable {
     return ComponentHealth(board: self, name: name, kind: kind)
   }
 
+  /// Forgets one component (a reload removed or replaced it).
+  public func remove(name: String, kind: Kind) {
+    entries.withLock { $0.removeAll { $0.name == name && $0.kind == kind } }
+  }
+
   /// Forgets every component (a reload builds them again from the new configuration, so a
   /// sink or source that was removed no longer counts).
   public func removeAll() { entries.withLock { $0.removeAll() } }

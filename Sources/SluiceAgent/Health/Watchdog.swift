@@ -27,6 +27,11 @@ public final class Watchdog: Sendable {
     return h
   }
 
+  /// Stops watching the loops of one component (a reload stopped it on purpose).
+  public func forget(name: String, kind: String) {
+    heartbeats.withLock { $0.removeAll { $0.name == name && $0.kind == kind } }
+  }
+
   /// The agent is shutting down: loops that finish from now on are not dead.
   public func beginStopping() { stopping.store(true, ordering: .relaxed) }
 

@@ -10,8 +10,17 @@ public enum PipelineBuilder {
   ) throws(ConfigError)
     -> [any EventTransform]
   {
+    try build(config, sourceNames: config.sources.map(\.name), metrics: metrics, logger: logger)
+  }
+
+  /// Builds the steps for events whose ``LineContext/sourceIndex`` indexes `sourceNames`
+  /// (after a reload, the running generation's source slots, which keep removed sources).
+  static func build(
+    _ config: AgentConfig, sourceNames: [String], metrics: AgentMetrics, logger: Logger
+  ) throws(ConfigError)
+    -> [any EventTransform]
+  {
     var steps: [any EventTransform] = []
-    let sourceNames = config.sources.map(\.name)
     for (i, t) in config.pipeline.enumerated() {
       let context = TransformBuildContext(
         name: t.name, path: "pipeline[\(i)]", metrics: metrics, sourceNames: sourceNames, logger: logger,

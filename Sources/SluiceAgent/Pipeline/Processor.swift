@@ -11,31 +11,84 @@ import SluiceCore
 /// tallies to its counters once per chunk.
 final class Processor {
   private var steps: [any EventTransform]
-  private let swap: StepSwap?
   private let scanner = JSONScanner()
   private var enrichment: ContainerEnrichment
-  private let pipelineCounters: [AgentMetrics.PipelineCounters]
-  private let sinkQueues: [any SinkQueue]
+  private let metrics: AgentMetrics
+  private var pipelineCounters: [AgentMetrics.PipelineCounters]
+  /// Per sink, in the same order: its name, its queue and its open batch.
+  private var sinkNames: [String]
+  private var sinkQueues: [any SinkQueue]
+  private var batches: [OpenBatch]
   private let ackTracker: AckTracker
   private let heartbeat: Heartbeat?
-  private var batches: [OpenBatch]
+  private let reloads: Reloads?
   private var event = Event()
   private var nextSequence: UInt64 = 1
   private var sealed: [(Int, Batch)] = []
 
+  /// How the processor takes reload changes: what is offered, where sinks are launched and
+  /// retired, and what to do when a replaced sink could not deliver everything.
+  struct Reloads {
+    let changes: PipelineChanges
+    let sinks: LiveSinks
+    let grace: Duration
+    /// Ends the generation so that the next one reads again what a sink left undelivered.
+    let restart: @Sendable (String) -> Void
+  }
+
   /// - Parameter steps: the built pipeline (``PipelineBuilder``), in order.
   init(
     config: AgentConfig, steps: [any EventTransform], metrics: AgentMetrics, sinkQueues: [any SinkQueue],
-    ackTracker: AckTracker, heartbeat: Heartbeat? = nil, swap: StepSwap? = nil
+    ackTracker: AckTracker, heartbeat: Heartbeat? = nil, reloads: Reloads? = nil
   ) {
     self.steps = steps
-    self.swap = swap
+    self.reloads = reloads
     self.enrichment = ContainerEnrichment(scanner: scanner)
+    self.metrics = metrics
     self.pipelineCounters = config.sources.map { metrics.pipeline(source: $0.name) }
+    self.sinkNames = config.sinks.map(\.name)
     self.sinkQueues = sinkQueues
     self.ackTracker = ackTracker
     self.heartbeat = heartbeat
     self.batches = config.sinks.map { OpenBatch(limits: $0.batch) }
+  }
+
+  /// Applies what reloads offered since the last chunk, in order: the new steps take over
+  /// (the old ones added their tallies at the end of the last chunk), retired sinks get their
+  /// open batch and deliver it, launched sinks receive from the next chunk on.
+  private func applyChanges() async {
+    guard let reloads, !reloads.changes.isEmpty else { return }
+    for change in reloads.changes.take() {
+      steps = change.steps
+      pipelineCounters = change.sourceNames.map { metrics.pipeline(source: $0) }
+      for name in change.retireSinks {
+        guard let k = sinkNames.firstIndex(of: name) else { continue }
+        await flush(k)
+        sinkNames.remove(at: k)
+        sinkQueues.remove(at: k)
+        batches.remove(at: k)
+        heartbeat?.idle()  // waiting for the sink to deliver is waiting by choice
+        let delivered = await reloads.sinks.retire(name: name, grace: reloads.grace)
+        heartbeat?.busy()
+        if !delivered { reloads.restart("sink '\(name)' could not deliver what it held before it was replaced") }
+      }
+      for config in change.launchSinks {
+        do {
+          sinkQueues.append(try reloads.sinks.launch(config))
+          sinkNames.append(config.name)
+          batches.append(OpenBatch(limits: config.batch))
+        } catch {
+          reloads.restart("sink '\(config.name)' cannot start: \(error)")
+        }
+      }
+    }
+  }
+
+  /// Seals sink `k`'s open batch and hands it on if it holds events or acknowledgements.
+  private func flush(_ k: Int) async {
+    if batches[k].eventCount > 0 || (batches[k].throughChunk ?? 0) > batches[k].sentThrough {
+      await push(batches[k].seal(), to: k)
+    }
   }
 
   /// Consumes `input` until it finishes, then seals and hands on every open batch and
@@ -51,15 +104,13 @@ final class Processor {
       }
       heartbeat?.idle()
     }
-    for k in batches.indices where batches[k].eventCount > 0 || (batches[k].throughChunk ?? 0) > batches[k].sentThrough
-    {
-      await push(batches[k].seal(), to: k)
-    }
+    for k in batches.indices { await flush(k) }
     for q in sinkQueues { q.finish() }
     heartbeat?.finished()
   }
 
   func flushDue(now: ContinuousClock.Instant) async {
+    await applyChanges()
     for k in batches.indices where batches[k].isDue(now: now) {
       await push(batches[k].seal(), to: k)
     }
@@ -74,9 +125,7 @@ final class Processor {
   }
 
   func process(_ chunk: SourceChunk) async {
-    // Steps a reload built take over between chunks (the old ones added their tallies at the
-    // end of the last chunk).
-    if let swapped = swap?.take() { steps = swapped }
+    await applyChanges()
     let sequence = nextSequence
     nextSequence += 1
     ackTracker.register(sequence: sequence, chunk: chunk)

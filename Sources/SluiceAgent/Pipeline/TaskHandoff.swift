@@ -19,20 +19,33 @@ final class TaskHandoff<Value>: @unchecked Sendable {
   }
 }
 
-/// Hands newly built pipeline steps to the running processor, which takes them between two
-/// chunks (a reload that changes only `pipeline:`): sources and sinks keep running.
-final class StepSwap: Sendable {
-  private let pending = Mutex<TaskHandoff<[any EventTransform]>?>(nil)
+/// What a reload changes in the running processor: new steps (always rebuilt, so they see
+/// the current source slots), the source slots' names, and the sinks to retire and launch.
+struct PipelineChange {
+  var steps: [any EventTransform]
+  var sourceNames: [String]
+  /// Sinks removed or changed, by name: they deliver what they hold, then leave.
+  var retireSinks: [String] = []
+  /// Sinks added or changed: they receive the chunks after the change.
+  var launchSinks: [SinkConfig] = []
+}
+
+/// Hands reload changes to the running processor, which applies them between two chunks in
+/// the order they were offered: sources and unchanged sinks keep running meanwhile.
+final class PipelineChanges: Sendable {
+  private let pending = Mutex<[TaskHandoff<PipelineChange>]>([])
 
   init() {}
 
-  func offer(_ steps: [any EventTransform]) { pending.withLock { $0 = TaskHandoff(steps) } }
+  func offer(_ change: PipelineChange) { pending.withLock { $0.append(TaskHandoff(change)) } }
 
-  /// The steps offered since the last call, if any.
-  func take() -> [any EventTransform]? {
+  /// The changes offered since the last call, oldest first.
+  func take() -> [PipelineChange] {
     pending.withLock { p in
-      defer { p = nil }
-      return p?.take()
+      defer { p.removeAll() }
+      return p.map { $0.take() }
     }
   }
+
+  var isEmpty: Bool { pending.withLock { $0.isEmpty } }
 }
