@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "SluiceCore", targets: ["SluiceCore"]),
     .library(name: "SluiceLog", targets: ["SluiceLog"]),
+    .library(name: "SluiceGrep", targets: ["SluiceGrep"]),
     .library(name: "SluiceLogHummingbird", targets: ["SluiceLogHummingbird"]),
     .executable(name: "sluice", targets: ["sluice"]),
     .executable(name: "sluice-demo-service", targets: ["sluice-demo-service"]),
@@ -37,9 +38,12 @@ let package = Package(
     .systemLibrary(
       name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
       providers: [.apt(["libsystemd-dev"])]),
+    .systemLibrary(
+      name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+      providers: [.apt(["libzstd-dev"])]),
 
     // The record model, JSON scanner/writer, redaction and query engines. No dependencies.
-    .target(name: "SluiceCore"),
+    .target(name: "SluiceCore", dependencies: ["CByteSearch"]),
 
     // The swift-log backend for services.
     .target(
@@ -83,11 +87,18 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
+    // `sluice grep`'s engine: input readers (files, gzip, rotated sets, merge), line
+    // decoding (JSON, logfmt, CRI, plain), time ranges, output formatters, aggregation.
+    .target(name: "SluiceGrep", dependencies: ["SluiceCore", "CZlib", "CZstd"]),
+    // memmem and memrchr, which Swift's Glibc module does not export.
+    .target(name: "CByteSearch"),
+
     .executableTarget(
       name: "sluice",
       dependencies: [
         "SluiceCore",
         "SluiceAgent",
+        "SluiceGrep",
         "SluiceLog",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -136,6 +147,7 @@ let package = Package(
 
     // The redaction corpus is read from the source tree (#filePath), not bundled.
     .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], exclude: ["RedactionCorpus"]),
+    .testTarget(name: "SluiceGrepTests", dependencies: ["SluiceGrep", "SluiceCore"]),
     .testTarget(
       name: "SluiceLogTests",
       dependencies: [

@@ -1,127 +1,197 @@
 import ArgumentParser
+import Foundation
+import SluiceAgent
 import SluiceCore
+import SluiceGrep
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
+/// `sluice grep`: parses arguments into ``GrepOptions`` and hands them to ``GrepEngine``.
 struct GrepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "grep",
-    abstract: "Print the JSON log lines that match a query.",
+    abstract: "Filter and print JSON, logfmt and plain-text logs by field predicates and time.",
     discussion: """
-      QUERY is one or more comparisons joined by 'and': FIELD OP VALUE, with OP one of
-      = != > >= < <= ~ (contains). 'level' compares by severity: level>=warning.
-      Examples:  sluice grep 'level>=error' app.log
-                 sluice grep 'status>=500 and path~/api' access.log
-      Lines that are not JSON objects never match. Exit status: 0 if a line matched,
-      1 if none did, 2 on error.
+      QUERY is a filter in the query language of docs/query.md: comparisons (= != > >= < <=,
+      ~ and !~ for POSIX regular expressions, contains, in (a, b), exists(field)) joined by
+      and, or, not and parentheses; a bare word or quoted string matches the raw line
+      (lower-case: case-insensitively). An empty QUERY ('') matches every line.
+
+      Inputs are files (gzip detected by content; a rotated set such as app.log app.log.1
+      app.log.2.gz is read oldest first) or standard input. Lines may be JSON, logfmt, CRI
+      container lines or plain text (plain lines match full-text terms only).
+
+      Examples:
+        sluice grep 'level>=error' app.log
+        sluice grep -l warn --since 1h 'service=checkout' app.log*
+        sluice grep 'status>=500 and path~"^/api"' access.log.gz
+        sluice grep 'request_id in (r-1, r-2) or timeout' -C 2 app.log
+        sluice grep --count-by service,level --top 10 '' app.log
+        sluice grep -f -o pretty 'level>=warn' /var/log/app.log
+
+      Exit status: 0 if a line matched, 1 if none did, 2 on an error (a bad query, an
+      unreadable input — the others are still read).
       """)
 
-  @Argument(help: "The query.")
+  @Argument(help: "The query ('' for every line).")
   var query: String
 
   @Argument(help: "Files to read (standard input if none, or '-').")
   var files: [String] = []
 
+  @Option(name: [.customShort("l"), .long], help: "Only lines at this level or above (shorthand for level>=LEVEL).")
+  var level: String?
+
+  @Option(help: "Only lines at or after this time: RFC 3339, a date, or a time ago (15m, 2h, 3d).")
+  var since: String?
+
+  @Option(help: "Only lines at or before this time (same forms as --since).")
+  var until: String?
+
+  @Option(name: .customLong("time-field"), help: "The field holding the time (default: detected per line).")
+  var timeField: String?
+
+  @Flag(name: .shortAndLong, help: "Keep reading lines appended to the files, across rotation.")
+  var follow = false
+
+  @Flag(help: "Interleave the inputs by time instead of reading them one after another.")
+  var merge = false
+
+  @Option(name: .shortAndLong, help: "pretty, raw, json or logfmt (default: pretty on a terminal, raw otherwise).")
+  var output: OutputMode?
+
+  @Option(help: "Colour pretty output: auto (a terminal, unless NO_COLOR is set), always or never.")
+  var color: ColorChoice = .auto
+
+  @Option(help: "Comma-separated fields to show (pretty, logfmt and json output).")
+  var fields: String?
+
   @Flag(name: .shortAndLong, help: "Print only the number of matching lines.")
   var count = false
 
+  @Option(
+    name: .customLong("count-by"), help: "Print a table of matching lines per value of these fields (comma-separated).")
+  var countBy: String?
+
+  @Option(help: "With --count-by: only the N most frequent rows.")
+  var top: Int?
+
+  @Flag(help: "Print lines read, matched, unparsable, bytes and time to standard error.")
+  var stats = false
+
+  @Option(name: [.customShort("m"), .customLong("max-count")], help: "Stop reading an input after N matching lines.")
+  var maxCount: Int?
+
+  @Option(name: [.customShort("A"), .customLong("after-context")], help: "Print N lines after each match.")
+  var after = 0
+
+  @Option(name: [.customShort("B"), .customLong("before-context")], help: "Print N lines before each match.")
+  var before = 0
+
+  @Option(name: [.customShort("C"), .customLong("context")], help: "Print N lines before and after each match.")
+  var contextLines: Int?
+
+  @Option(
+    name: [.customShort("j"), .customLong("threads")],
+    help: "Threads for scanning a plain file (default: all cores, at most 8).")
+  var threads: Int?
+
+  func validate() throws {
+    if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+    if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be at least 1") }
+    if after < 0 || before < 0 || (contextLines ?? 0) < 0 { throw ValidationError("context must be 0 or more lines") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if follow && (merge || count || countBy != nil) {
+      throw ValidationError("--follow cannot be combined with --merge, --count or --count-by")
+    }
+  }
+
   func run() throws {
-    let q: Query
+    let options = try makeOptions()
+    let engine = GrepEngine(options: options)
+    if follow {
+      try followFiles(engine)
+    }
+    let status = engine.run(paths: files)
+    if status != 0 { throw ExitCode(status) }
+  }
+
+  /// The options, or exit status 2 with the problem (a bad query: echoed with a caret).
+  func makeOptions() throws -> GrepOptions {
+    var options = GrepOptions()
+    let environment = ProcessInfo.processInfo.environment
+    let isTerminal = isatty(1) == 1
     do {
-      q = try Query(query)
+      options.query = try Self.query(query, level: level)
+    } catch let error as Query.ParseError {
+      Self.fail(error.rendered(query: query))
+    } catch let error as LevelError {
+      Self.fail("sluice grep: \(error.message)")
+    }
+    let now = Int64(Date().timeIntervalSince1970 * 1e9)
+    do {
+      options.since = try since.map { try TimeBound.parse($0, now: now) }
+      options.until = try until.map { try TimeBound.parse($0, now: now) }
     } catch {
-      printError("\(error)")
-      throw ExitCode(2)
+      Self.fail("sluice grep: \(error)")
     }
-    var matcher = LineMatcher(query: q, countOnly: count)
-    var failed = false
-    for path in files.isEmpty ? ["-"] : files {
-      let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-      if fd < 0 {
-        printError("\(path): \(String(cString: strerror(errno)))")
-        failed = true
-        continue
-      }
-      matcher.consume(fd: fd)
-      if fd != 0 { close(fd) }
-    }
-    matcher.finish()
-    if failed { throw ExitCode(2) }
-    if matcher.matched == 0 { throw ExitCode(1) }
-  }
-}
-
-/// Splits input into lines, keeps the matching ones, and writes them through one buffer.
-struct LineMatcher {
-  let query: Query
-  let countOnly: Bool
-  var matched = 0
-  private var event = Event()
-  private let scanner = JSONScanner()
-  private var output: [UInt8] = []
-  private var pending: [UInt8] = []
-  private var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-
-  init(query: Query, countOnly: Bool) {
-    self.query = query
-    self.countOnly = countOnly
+    options.timeField = timeField
+    options.mode = output ?? (isTerminal ? .pretty : .raw)
+    options.color = color.resolve(isTerminal: isTerminal, environment: environment)
+    options.fields = fields.map(Self.list)
+    options.countOnly = count
+    options.countBy = countBy.map(Self.list)
+    options.top = top
+    options.stats = stats
+    options.maxCount = maxCount
+    options.before = contextLines ?? before
+    options.after = contextLines ?? after
+    options.merge = merge
+    options.threads = threads ?? min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    return options
   }
 
-  mutating func consume(fd: Int32) {
+  struct LevelError: Error { var message: String }
+
+  /// The query text combined with `--level` (the user's query is parsed alone first, so an
+  /// error's caret points into what the user typed).
+  static func query(_ text: String, level: String?) throws -> Query? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let user = trimmed.isEmpty ? nil : try Query(text)
+    guard let level else { return user }
+    guard LogLevel.parse(level) != nil else {
+      throw LevelError(message: "unknown level '\(level)' (trace, debug, info, notice, warn, error, critical)")
+    }
+    return try Query(trimmed.isEmpty ? "level>=\(level)" : "level>=\(level) and (\(text))")
+  }
+
+  static func list(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+  }
+
+  static func fail(_ message: String) -> Never {
+    GrepEngine.standardError(message)
+    Foundation.exit(2)
+  }
+
+  /// `--follow`: the files' lines so far, then every line appended, until interrupted.
+  func followFiles(_ engine: GrepEngine) throws -> Never {
+    if files.isEmpty || files.contains("-") { Self.fail("sluice grep: --follow needs files (not standard input)") }
+    let follower: FileFollower
+    do {
+      follower = try FileFollower(paths: files)
+    } catch {
+      Self.fail("sluice grep: \(error)")
+    }
     while true {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 { break }
-      var start = 0
-      let chunk = buffer
-      chunk.withUnsafeBytes { raw in
-        while start < n {
-          guard let nl = memchr(raw.baseAddress! + start, 0x0A, n - start) else {
-            pending.append(contentsOf: raw[start..<n])
-            return
-          }
-          let end = UnsafeRawPointer(nl) - raw.baseAddress!
-          if pending.isEmpty {
-            test(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
-          } else {
-            pending.append(contentsOf: raw[start..<end])
-            let line = pending
-            line.withUnsafeBytes { test($0) }
-            pending.removeAll(keepingCapacity: true)
-          }
-          start = end + 1
-        }
-      }
+      let read = follower.poll { engine.consume($0) }
+      if !engine.flush() { Foundation.exit(0) }  // the reader went away
+      if !read { usleep(UInt32(follower.pollInterval.components.attoseconds / 1_000_000_000_000)) }
     }
-    if !pending.isEmpty {
-      let line = pending
-      line.withUnsafeBytes { test($0) }
-      pending.removeAll(keepingCapacity: true)
-    }
-  }
-
-  private mutating func test(_ line: UnsafeRawBufferPointer) {
-    var line = line
-    if line.last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
-    guard line.first(where: { $0 != 0x20 && $0 != 0x09 }) == UInt8(ascii: "{") else { return }
-    event.load(line)
-    guard case (.object, _) = event.parse(using: scanner), query.matches(event) else { return }
-    matched += 1
-    if countOnly { return }
-    output.append(contentsOf: line)
-    output.append(0x0A)
-    if output.count >= 64 * 1024 { flush() }
-  }
-
-  mutating func finish() {
-    if countOnly { output.append(contentsOf: Array("\(matched)\n".utf8)) }
-    flush()
-  }
-
-  private mutating func flush() {
-    output.withUnsafeBytes { _ = FileDescriptorIO.writeAll(1, $0) }
-    output.removeAll(keepingCapacity: true)
   }
 }
+
+extension OutputMode: ExpressibleByArgument {}
+extension ColorChoice: ExpressibleByArgument {}

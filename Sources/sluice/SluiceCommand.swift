@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCore
 
 #if canImport(Glibc)
   import Glibc
@@ -16,6 +17,7 @@ struct SluiceCommand: AsyncParsableCommand {
   /// grep and most Unix tools do, rather than ArgumentParser's 64; every other outcome is
   /// ArgumentParser's (help and version 0, a command's own `ExitCode`).
   static func main() async {
+    SignalMask.unblockAll()
     do {
       var command = try parseAsRoot()
       if var command = command as? any AsyncParsableCommand {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import SluiceCore
 
 /// Joins the lines of one logical event — a stack trace, a traceback, a Go panic — into one
 /// event, after container records have been joined.
@@ -65,29 +63,22 @@ public struct MultilineConfig: Sendable, Codable, Equatable {
 final class MultilineMatcher {
   private let mode: MultilineConfig.Mode
   private let preset: MultilineConfig.Preset?
-  private var regex = regex_t()
-  private let hasRegex: Bool
-  private var scratch: [UInt8] = []
+  private let regex: POSIXRegex?
 
   /// - Throws: ``MultilineError`` if the pattern does not compile.
   init(_ config: MultilineConfig) throws {
     preset = config.preset
     mode = config.preset == nil ? config.mode : .continuation
     if config.preset == nil, let pattern = config.pattern {
-      let rc = regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB)
-      guard rc == 0 else {
-        var message = [CChar](repeating: 0, count: 256)
-        regerror(rc, &regex, &message, message.count)
-        throw MultilineError(
-          message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+      do {
+        regex = try POSIXRegex(pattern)
+      } catch {
+        throw MultilineError(message: error.reason)
       }
-      hasRegex = true
     } else {
-      hasRegex = false
+      regex = nil
     }
   }
-
-  deinit { if hasRegex { regfree(&regex) } }
 
   /// Whether `line` belongs to the pending event `pending` (its lines joined with `\n`) whose
   /// last line is `previous`.
@@ -98,12 +89,8 @@ final class MultilineMatcher {
   }
 
   private func matches(_ line: ArraySlice<UInt8>) -> Bool {
-    scratch.removeAll(keepingCapacity: true)
-    scratch.append(contentsOf: line)
-    scratch.append(0)
-    return scratch.withUnsafeBufferPointer { buf in
-      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { regexec(&regex, $0, 0, nil, 0) == 0 }
-    }
+    guard let regex else { return false }
+    return line.withUnsafeBytes { regex.matches($0) }
   }
 
   // MARK: - Presets

@@ -1,177 +1,144 @@
-/// A filter over structured events: comparisons on fields, all of which must hold.
+/// A query of Sluice's query language, the one language that selects events in
+/// `sluice grep`, the agent's `filter` step and the `match:` of derived metrics
+/// (docs/query.md has the full reference):
 ///
-/// Syntax (a first cut; the full query language is its own piece of work):
-/// `FIELD OP VALUE [and FIELD OP VALUE ...]` with `OP` one of `= == != > >= < <= ~`
-/// (`~` is "contains"). Fields are top-level keys or dotted paths. `level` compares by
-/// severity across all known schemas; numbers compare numerically, other values as text.
-/// `VALUE` may be quoted with `"` or `'`.
+/// ```
+/// level>=error timeout                       severity, and the word "timeout" anywhere in the line
+/// status>=500 and path~"^/api"               a number, and a POSIX extended regular expression
+/// request_id in (a1, b2) or not exists(user) lists, presence, precedence not > and > or
+/// duration_ms>2s  "error.type"=io            durations in the field's unit; a key with dots, quoted
+/// ```
 ///
-/// Each comparison is compiled once, when the query is parsed, so ``matches(_:)`` reads
-/// the event's tape and bytes directly and allocates nothing for the common events.
+/// The text is parsed once into a tree and compiled: field paths, values and search terms
+/// become bytes, regular expressions are compiled (`regcomp`) once. Matching then reads the
+/// event's token tape and bytes and allocates nothing per line (for the rare texts where only
+/// `String` can decide a comparison — non-ASCII values, combining marks next to a match — it
+/// falls back to `String`). A query is immutable and may be evaluated from several threads
+/// at once.
 public struct Query: Sendable, Equatable, CustomStringConvertible {
-  public enum Op: String, Sendable, CaseIterable {
-    case eq = "=", ne = "!=", gt = ">", ge = ">=", lt = "<", le = "<=", contains = "~"
+  /// The syntax tree (queries are equal when their trees are).
+  let node: QueryNode
+  let program: QueryProgram
+
+  /// Byte strings that every matching line contains — from the top-level conjunction:
+  /// case-sensitive full-text terms (and those without ASCII letters), and the text values
+  /// of `=`, `contains` and `~` with a literal pattern, when made only of bytes JSON writers
+  /// do not escape. A caller may skip (`memmem`) any line that lacks one of them without
+  /// evaluating the query. Empty when there are none.
+  public let requiredLiterals: [[UInt8]]
+
+  /// Whether the query reads any field. When false (full-text terms only), lines need not
+  /// be parsed: ``matches(_:line:)`` with a nil event gives the same answer.
+  public var needsFields: Bool { program.needsFields }
+
+  /// Parses and compiles a query.
+  /// - Throws: ``ParseError`` with the message and the column of the offending token.
+  public init(_ text: String) throws(ParseError) {
+    node = try QueryParser.parse(text)
+    program = QueryProgram(node)
+    requiredLiterals = node.requiredLiterals
   }
 
-  public struct Comparison: Sendable, Equatable {
-    public var field: String
-    public var op: Op
-    public var value: String
-  }
+  /// The query in a canonical spelling (`level>=error and (a=1 or b~"x")`).
+  public var description: String { node.description }
 
-  /// The comparisons, all of which must hold. Setting them compiles them again.
-  public var comparisons: [Comparison] {
-    get { source }
-    set {
-      source = newValue
-      compiled = CompiledQuery(newValue)
+  public static func == (a: Query, b: Query) -> Bool { a.node == b.node }
+
+  /// Whether a structured event matches, for the agent's `filter` step and metric rules.
+  ///
+  /// Raw (unparsed) events match nothing; full-text terms search the event's bytes (its
+  /// JSON text); a comparison whose types do not fit (a number ordered by a string) is false.
+  public func matches(_ event: Event) -> Bool {
+    guard event.isStructured else { return false }
+    return event.bytes.withUnsafeBytes { raw in
+      (try? program.evaluate(event: event, line: raw, strict: false)) ?? false
     }
   }
 
-  private var source: [Comparison]
-  private var compiled: CompiledQuery
+  /// Whether a line matches, for `sluice grep`.
+  ///
+  /// - Parameters:
+  ///   - event: the line as a structured event, or nil for a plain-text line: then only
+  ///     full-text terms can hold (every field term is false, so `not field=x` is true).
+  ///   - line: the raw line, which full-text terms search.
+  /// - Throws: ``QueryTypeError`` when the query orders a number by a string
+  ///   (`duration_ms>fast`) on an event where the field is a number.
+  public func matches(_ event: Event?, line: UnsafeRawBufferPointer) throws(QueryTypeError) -> Bool {
+    try program.evaluate(event: event, line: line, strict: true)
+  }
+}
 
-  /// Queries are equal when their comparisons are (the compiled form follows from them).
-  public static func == (a: Query, b: Query) -> Bool { a.source == b.source }
-
-  /// A syntax error, with the position (0-based, in characters) where it was found.
+extension Query {
+  /// A syntax error: a message and the column (0-based, in `Character`s of the query text)
+  /// of the offending token — for "expected … after 'x'", the column just after `x`, where
+  /// the missing part belongs.
   public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var position: Int
+
+    public init(message: String, position: Int) {
+      self.message = message
+      self.position = position
+    }
+
+    /// `query error at N: message` (configuration validation shows this).
     public var description: String { "query error at \(position): \(message)" }
-  }
 
-  public var description: String {
-    comparisons.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: " and ")
-  }
-
-  /// Parses a query. Several arguments are joined with `and`.
-  public init(_ text: String) throws(ParseError) {
-    var comparisons: [Comparison] = []
-    let chars = Array(text)
-    var i = 0
-    func skipSpaces() { while i < chars.count && chars[i].isWhitespace { i += 1 } }
-    while true {
-      skipSpaces()
-      if i == chars.count {
-        if comparisons.isEmpty { throw ParseError(message: "empty query", position: i) }
-        break
+    /// The error for a terminal: the message line, then the query's line indented by two
+    /// spaces, then a caret under the offending column.
+    ///
+    /// ```
+    /// sluice grep: query error: expected a value after '>='
+    ///   level>= and x
+    ///          ^
+    /// ```
+    /// A query of several lines shows the line of the error. Tabs are kept in the caret line
+    /// so that it aligns; East Asian wide characters count two columns.
+    public func rendered(query: String, prefix: String = "sluice grep: query error: ") -> String {
+      let chars = Array(query)
+      let at = min(max(position, 0), chars.count)
+      var lineStart = at
+      while lineStart > 0 && !chars[lineStart - 1].isNewline { lineStart -= 1 }
+      var lineEnd = at
+      while lineEnd < chars.count && !chars[lineEnd].isNewline { lineEnd += 1 }
+      var caret = ""
+      for c in chars[lineStart..<at] {
+        caret += c == "\t" ? "\t" : Self.isWide(c) ? "  " : " "
       }
-      if !comparisons.isEmpty {
-        let word = String(chars[i..<min(i + 3, chars.count)]).lowercased()
-        if word == "and", i + 3 < chars.count, chars[i + 3].isWhitespace {
-          i += 3
-        } else if i + 1 < chars.count, chars[i] == "&", chars[i + 1] == "&" {
-          i += 2
-        } else {
-          throw ParseError(message: "expected 'and' between comparisons", position: i)
-        }
-        skipSpaces()
-      }
-      let fieldStart = i
-      while i < chars.count, !"=!<>~".contains(chars[i]), !chars[i].isWhitespace { i += 1 }
-      let field = String(chars[fieldStart..<i])
-      if field.isEmpty { throw ParseError(message: "expected a field name", position: fieldStart) }
-      skipSpaces()
-      let opStart = i
-      var opText = ""
-      while i < chars.count, "=!<>~".contains(chars[i]), opText.count < 2 {
-        opText.append(chars[i])
-        i += 1
-      }
-      if opText == "==" { opText = "=" }
-      guard let op = Op(rawValue: opText) else {
-        throw ParseError(message: "expected an operator (= != > >= < <= ~)", position: opStart)
-      }
-      skipSpaces()
-      var value = ""
-      if i < chars.count, chars[i] == "\"" || chars[i] == "'" {
-        let quote = chars[i]
-        let start = i
-        i += 1
-        while i < chars.count, chars[i] != quote {
-          if chars[i] == "\\", i + 1 < chars.count { i += 1 }
-          value.append(chars[i])
-          i += 1
-        }
-        if i == chars.count { throw ParseError(message: "unterminated quoted value", position: start) }
-        i += 1
-      } else {
-        let start = i
-        while i < chars.count, !chars[i].isWhitespace { i += 1 }
-        value = String(chars[start..<i])
-        if value.isEmpty { throw ParseError(message: "expected a value", position: start) }
-      }
-      if field == "level" && op != .contains && op != .eq && op != .ne && LogLevel.parse(value) == nil {
-        throw ParseError(message: "unknown level '\(value)'", position: i - value.count)
-      }
-      comparisons.append(Comparison(field: field, op: op, value: value))
+      return prefix + message + "\n  " + String(chars[lineStart..<lineEnd]) + "\n  " + caret + "^"
     }
-    self.source = comparisons
-    self.compiled = CompiledQuery(comparisons)
-  }
 
-  /// Whether a structured event satisfies every comparison. Raw events match nothing.
-  public func matches(_ event: Event) -> Bool {
-    guard event.isStructured else { return false }
-    return compiled.matches(event, source: source)
-  }
-
-  /// ``matches(_:)`` evaluated the way it was before comparisons were compiled: through
-  /// decoded `String`s and `Double(String)`. The reference the compiled form must agree with.
-  func matchesByText(_ event: Event) -> Bool {
-    guard event.isStructured else { return false }
-    for c in source where !c.holdsByText(for: event) { return false }
-    return true
-  }
-}
-
-extension Query.Op {
-  /// Whether `a op b` holds for an ordering operator (`~` is not one: false).
-  @inline(__always)
-  func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
-    switch self {
-    case .eq: a == b
-    case .ne: a != b
-    case .gt: a > b
-    case .ge: a >= b
-    case .lt: a < b
-    case .le: a <= b
-    case .contains: false
+    /// Whether a terminal shows `c` two columns wide (East Asian Wide and Fullwidth, emoji).
+    static func isWide(_ c: Character) -> Bool {
+      guard let v = c.unicodeScalars.first?.value else { return false }
+      switch v {
+      case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+        0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+        0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+        return true
+      default: return false
+      }
     }
   }
 }
 
-extension Query.Comparison {
-  /// Whether the comparison holds, evaluated through decoded `String`s (allocating). The
-  /// compiled form falls back to this for what it does not handle byte by byte.
-  func holdsByText(for event: Event) -> Bool {
-    if field == "level" {
-      guard let have = event.level else { return op == .ne }
-      if let want = LogLevel.parse(value) {
-        if op == .contains { return have.name.contains(value.lowercased()) }
-        return op.holds(have, want)
-      }
-    }
-    guard let index = event.valueIndex(forAnyOf: [field]) else { return op == .ne }
-    return holdsByText(for: event, valueAt: index)
+/// A comparison that cannot be made on an event's value: the query orders a field that is a
+/// number by a string (`duration_ms>fast`). ``Query/matches(_:line:)`` throws it; the agent's
+/// ``Query/matches(_:)`` counts it as false.
+public struct QueryTypeError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The field as written in the query.
+  public var field: String
+  /// The literal it was compared with.
+  public var value: String
+  /// The sentence to show, e.g. `'duration_ms' is a number, but the query compares it with
+  /// the string 'fast' (write a number, or quote nothing)`.
+  public var message: String
+
+  public init(field: String, value: String, message: String) {
+    self.field = field
+    self.value = value
+    self.message = message
   }
 
-  /// The field part of ``holdsByText(for:)``, for the value at tape index `index`.
-  func holdsByText(for event: Event, valueAt index: Int) -> Bool {
-    let token = event.tape[index]
-    let text: String
-    switch token.kind {
-    case .string: text = event.bytes.withUnsafeBytes { JSONTape.string(at: index, tape: event.tape, bytes: $0) }
-    case .objectStart, .arrayStart: text = event.value(at: index).jsonText
-    default: text = String(decoding: event.bytes[token.range], as: UTF8.self)
-    }
-    if op == .contains { return text.contains(value) }
-    if token.kind == .number, let a = Double(text), let b = Double(value) {
-      return compare(a, b)
-    }
-    return compare(text, value)
-  }
-
-  private func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { op.holds(a, b) }
+  public var description: String { message }
 }

@@ -31,6 +31,21 @@ public struct PrettyPrinter: Sendable {
   /// info green, debug and trace dim) and dim the keys, with ANSI escape sequences.
   public var color: Bool
 
+  /// The layout of a line.
+  public enum Style: Sendable {
+    /// `<timestamp> <LEVEL> <message>  key=value …` (the default).
+    case pretty
+    /// `time=… level=… msg=… key=value …`: logfmt, the level as its lower-case canonical
+    /// name, never coloured.
+    case logfmt
+  }
+
+  public var style: Style = .pretty
+
+  /// When set, only these members (dotted paths, in this order) follow the timestamp, level
+  /// and message; members that are missing are left out.
+  public var fields: [String]?
+
   /// Levels shorter than this are padded with spaces so that messages line up.
   static let levelWidth = 5
 
@@ -41,8 +56,24 @@ public struct PrettyPrinter: Sendable {
   /// The dotted path of the member being written.
   private var path: [UInt8] = []
 
-  public init(color: Bool = false) {
-    self.color = color
+  public init(color: Bool = false, style: Style = .pretty, fields: [String]? = nil) {
+    self.color = color && style == .pretty
+    self.style = style
+    self.fields = fields
+  }
+
+  /// Appends the human form of an event that is already parsed (its tape is reused, not
+  /// scanned again) and a `\n`; a raw event is printed as the text it holds.
+  public mutating func format(_ event: Event, into out: inout [UInt8]) {
+    guard event.isStructured else {
+      event.bytes.withUnsafeBytes { Self.appendEscaped($0, quoted: false, to: &out) }
+      out.append(0x0A)
+      return
+    }
+    tape.removeAll(keepingCapacity: true)
+    tape.append(contentsOf: event.tape)
+    event.bytes.withUnsafeBytes { formatObject($0, into: &out) }
+    out.append(0x0A)
   }
 
   /// Appends the human form of `line` (one JSON text, without its newline; a trailing `\n`
@@ -91,6 +122,31 @@ public struct PrettyPrinter: Sendable {
     let message = firstValue(forAnyOf: SchemaKeys.message, in: line) { $0 == .string }
 
     var progress = Progress.nothing
+    switch style {
+    case .pretty: appendHead(timestamp, levelIndex, level, message, line, progress: &progress, to: &out)
+    case .logfmt: appendLogfmtHead(timestamp, levelIndex, level, message, line, progress: &progress, to: &out)
+    }
+    path.removeAll(keepingCapacity: true)
+    let skip = (timestamp ?? -1, levelIndex ?? -1, message ?? -1)
+    if let fields {
+      for field in fields {
+        guard let value = JSONTape.lookup(path: field, inObjectAt: 0, tape: tape, bytes: line),
+          value != skip.0 && value != skip.1 && value != skip.2
+        else { continue }
+        path.removeAll(keepingCapacity: true)
+        path.append(contentsOf: field.utf8)
+        appendField(value, line, progress: &progress, to: &out)
+      }
+    } else {
+      appendMembers(ofObjectAt: 0, line, skipping: skip, progress: &progress, to: &out)
+    }
+  }
+
+  /// `<timestamp> <LEVEL> <message>`, each part only if present.
+  private mutating func appendHead(
+    _ timestamp: Int?, _ levelIndex: Int?, _ level: LogLevel?, _ message: Int?, _ line: UnsafeRawBufferPointer,
+    progress: inout Progress, to out: inout [UInt8]
+  ) {
     if let t = timestamp, !isEmptyString(t) {
       appendScalar(at: t, line, unquoted: true, to: &out)
       progress = .head
@@ -109,9 +165,33 @@ public struct PrettyPrinter: Sendable {
       appendScalar(at: m, line, unquoted: true, to: &out)
       progress = .head
     }
-    path.removeAll(keepingCapacity: true)
-    let skip = (timestamp ?? -1, levelIndex ?? -1, message ?? -1)
-    appendMembers(ofObjectAt: 0, line, skipping: skip, progress: &progress, to: &out)
+  }
+
+  /// `time=… level=… msg=…`, each part only if present.
+  private mutating func appendLogfmtHead(
+    _ timestamp: Int?, _ levelIndex: Int?, _ level: LogLevel?, _ message: Int?, _ line: UnsafeRawBufferPointer,
+    progress: inout Progress, to out: inout [UInt8]
+  ) {
+    if let t = timestamp {
+      path.removeAll(keepingCapacity: true)
+      path.append(contentsOf: "time".utf8)
+      appendField(t, line, progress: &progress, to: &out)
+    }
+    if let l = levelIndex {
+      if progress != .nothing { out.append(0x20) }
+      progress = .fields
+      JSONWriter.appendRaw("level=", to: &out)
+      if let level {
+        out.append(contentsOf: level.name.utf8)
+      } else {
+        appendScalar(at: l, line, unquoted: false, to: &out)
+      }
+    }
+    if let m = message {
+      path.removeAll(keepingCapacity: true)
+      path.append(contentsOf: "msg".utf8)
+      appendField(m, line, progress: &progress, to: &out)
+    }
   }
 
   /// The tape index of the value of the first of `keys` whose kind `accept`s.
@@ -224,20 +304,27 @@ public struct PrettyPrinter: Sendable {
         appendMembers(ofObjectAt: value, line, skipping: skip, progress: &progress, to: &out)
         continue
       }
-      switch progress {
-      case .nothing: break
-      case .head: JSONWriter.appendRaw("  ", to: &out)
-      case .fields: out.append(0x20)
-      }
-      progress = .fields
-      if color { JSONWriter.appendRaw(Self.dim, to: &out) }
-      path.withUnsafeBytes { Self.appendEscaped($0, quoted: false, to: &out) }
-      out.append(UInt8(ascii: "="))
-      if color { JSONWriter.appendRaw(Self.reset, to: &out) }
-      switch tape[value].kind {
-      case .objectStart, .arrayStart: Self.appendCompact(from: value, tape: tape, line, to: &out)
-      default: appendScalar(at: value, line, unquoted: false, to: &out)
-      }
+      appendField(value, line, progress: &progress, to: &out)
+    }
+  }
+
+  /// Writes `<path>=<value at value>` after the right separator.
+  private mutating func appendField(
+    _ value: Int, _ line: UnsafeRawBufferPointer, progress: inout Progress, to out: inout [UInt8]
+  ) {
+    switch progress {
+    case .nothing: break
+    case .head: JSONWriter.appendRaw("  ", to: &out)
+    case .fields: out.append(0x20)
+    }
+    progress = .fields
+    if color { JSONWriter.appendRaw(Self.dim, to: &out) }
+    path.withUnsafeBytes { Self.appendEscaped($0, quoted: false, to: &out) }
+    out.append(UInt8(ascii: "="))
+    if color { JSONWriter.appendRaw(Self.reset, to: &out) }
+    switch tape[value].kind {
+    case .objectStart, .arrayStart: Self.appendCompact(from: value, tape: tape, line, to: &out)
+    default: appendScalar(at: value, line, unquoted: false, to: &out)
     }
   }
 
@@ -283,148 +370,4 @@ public struct PrettyPrinter: Sendable {
     }
     return false
   }
-
-  // MARK: - Escaping
-
-  /// Appends `text` for a terminal: C0 controls, DEL and C1 controls as `\n`, `\r`, `\t` or
-  /// `\u00XX`; ill-formed UTF-8 as U+FFFD (one per maximal ill-formed start byte, as
-  /// ``JSONWriter`` does); when `quoted`, also `"` and `\` escaped.
-  static func appendEscaped(_ text: UnsafeRawBufferPointer, quoted: Bool, to out: inout [UInt8]) {
-    guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-    let n = text.count
-    var runStart = 0
-    var i = 0
-    @inline(__always) func flush() {
-      if runStart < i { out.append(contentsOf: UnsafeRawBufferPointer(start: base + runStart, count: i - runStart)) }
-    }
-    while i < n {
-      let c = base[i]
-      if c >= 0x20 && c < 0x7F {
-        if quoted && (c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\")) {
-          flush()
-          out.append(UInt8(ascii: "\\"))
-          out.append(c)
-          i += 1
-          runStart = i
-        } else {
-          i += 1
-        }
-        continue
-      }
-      if c < 0x80 {
-        flush()
-        appendControlEscape(c, to: &out)
-        i += 1
-        runStart = i
-        continue
-      }
-      let len = UTF8Validation.sequenceLength(base, n, i)
-      if len == 2 && c == 0xC2 && base[i + 1] < 0xA0 {
-        flush()
-        appendControlEscape(base[i + 1], to: &out)
-        i += 2
-        runStart = i
-        continue
-      }
-      if len > 0 {
-        i += len
-        continue
-      }
-      flush()
-      out.append(contentsOf: JSONWriter.replacementCharacter)
-      i += 1
-      while i < n && base[i] & 0xC0 == 0x80 { i += 1 }
-      runStart = i
-    }
-    flush()
-  }
-
-  /// `\n`, `\r`, `\t`, or `\u00XX` for a control character (C0, DEL or C1).
-  private static func appendControlEscape(_ c: UInt8, to out: inout [UInt8]) {
-    out.append(UInt8(ascii: "\\"))
-    switch c {
-    case 0x0A: out.append(UInt8(ascii: "n"))
-    case 0x0D: out.append(UInt8(ascii: "r"))
-    case 0x09: out.append(UInt8(ascii: "t"))
-    default:
-      out.append(UInt8(ascii: "u"))
-      out.append(UInt8(ascii: "0"))
-      out.append(UInt8(ascii: "0"))
-      out.append(hexDigit(c >> 4))
-      out.append(hexDigit(c & 0xF))
-    }
-  }
-
-  @inline(__always)
-  private static func hexDigit(_ v: UInt8) -> UInt8 {
-    v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + (v - 10)
-  }
-
-  /// Writes the container at `start` as compact JSON. String contents are copied as they
-  /// were written (already valid JSON), except that DEL and C1 controls, which JSON allows
-  /// raw, are written as `\u00XX`.
-  static func appendCompact(
-    from start: Int, tape: [JSONToken], _ line: UnsafeRawBufferPointer, to out: inout [UInt8]
-  ) {
-    let end = Int(tape[start].end)
-    var afterValue = false
-    for i in start..<end {
-      let t = tape[i]
-      switch t.kind {
-      case .objectEnd, .arrayEnd:
-        out.append(t.kind == .objectEnd ? UInt8(ascii: "}") : UInt8(ascii: "]"))
-        afterValue = true
-        continue
-      default:
-        break
-      }
-      if afterValue { out.append(UInt8(ascii: ",")) }
-      switch t.kind {
-      case .objectStart:
-        out.append(UInt8(ascii: "{"))
-        afterValue = false
-      case .arrayStart:
-        out.append(UInt8(ascii: "["))
-        afterValue = false
-      case .key, .string:
-        out.append(UInt8(ascii: "\""))
-        appendJSONStringContent(UnsafeRawBufferPointer(rebasing: line[t.range]), to: &out)
-        out.append(UInt8(ascii: "\""))
-        if t.kind == .key { out.append(UInt8(ascii: ":")) }
-        afterValue = t.kind == .string
-      default:
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[t.range]))
-        afterValue = true
-      }
-    }
-  }
-
-  /// Copies scanned (valid) JSON string content, escaping DEL and C1 controls.
-  private static func appendJSONStringContent(_ raw: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    var runStart = 0
-    var i = 0
-    let n = raw.count
-    while i < n {
-      let c = raw[i]
-      let isC1 = c == 0xC2 && i + 1 < n && raw[i + 1] < 0xA0
-      guard c == 0x7F || isC1 else {
-        i += 1
-        continue
-      }
-      if runStart < i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<i])) }
-      appendControlEscape(isC1 ? raw[i + 1] : c, to: &out)
-      i += isC1 ? 2 : 1
-      runStart = i
-    }
-    if runStart < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<n])) }
-  }
-
-  // MARK: - ANSI
-
-  static let reset: StaticString = "\u{1B}[0m"
-  static let dim: StaticString = "\u{1B}[2m"
-  static let red: StaticString = "\u{1B}[31m"
-  static let green: StaticString = "\u{1B}[32m"
-  static let yellow: StaticString = "\u{1B}[33m"
-  static let cyan: StaticString = "\u{1B}[36m"
 }

@@ -221,7 +221,7 @@ struct ConfigCheckTests {
         """
     #expect(
       try Self.problems(yaml) == [
-        Self.issue("pipeline[0].keep", "query error at 7: expected a value in 'level>='"),
+        Self.issue("pipeline[0].keep", "query error at 7: expected a value after '>=', found the end in 'level>='"),
         Self.issue(
           "pipeline[0]",
           "`filter` must come after a `type: parse` step (before it, events are raw lines, not JSON objects)"),

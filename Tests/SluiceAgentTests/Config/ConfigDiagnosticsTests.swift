@@ -180,7 +180,7 @@ struct ConfigDiagnosticsTests {
       name: "a filter with a broken query",
       yaml: source + "pipeline:\n  - type: parse\n  - {type: filter, keep: 'level >>= error'}\n" + sink,
       expected: [
-        "7:26: pipeline[1].keep: query error at 6: expected an operator (= != > >= < <= ~) in 'level >>= error'"
+        "7:26: pipeline[1].keep: query error at 6: unknown operator '>>=' in 'level >>= error'"
       ]),
     Case(
       name: "a filter with both keep and drop",
