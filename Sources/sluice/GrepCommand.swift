@@ -26,6 +26,7 @@ struct GrepCommand: ParsableCommand {
       Examples:
         sluice grep 'level>=error' app.log
         sluice grep -l warn --since 1h 'service=checkout' app.log*
+        sluice grep -l error --since 15m app.log
         sluice grep 'status>=500 and path~"^/api"' access.log.gz
         sluice grep 'request_id in (r-1, r-2) or timeout' -C 2 app.log
         sluice grep --count-by service,level --top 10 '' app.log
@@ -35,8 +36,8 @@ struct GrepCommand: ParsableCommand {
       unreadable input — the others are still read).
       """)
 
-  @Argument(help: "The query ('' for every line).")
-  var query: String
+  @Argument(help: "The query ('' for every line; may be left out with --level, --since or --until).")
+  var query: String = ""
 
   @Argument(help: "Files to read (standard input if none, or '-').")
   var files: [String] = []
@@ -98,13 +99,28 @@ struct GrepCommand: ParsableCommand {
     help: "Threads for scanning a plain file (default: all cores, at most 8).")
   var threads: Int?
 
-  func validate() throws {
+  mutating func validate() throws {
+    queryMayBeAFile()
     if let top, top < 1 { throw ValidationError("--top must be at least 1") }
     if let maxCount, maxCount < 1 { throw ValidationError("--max-count must be at least 1") }
     if after < 0 || before < 0 || (contextLines ?? 0) < 0 { throw ValidationError("context must be 0 or more lines") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     if follow && (merge || count || countBy != nil) {
       throw ValidationError("--follow cannot be combined with --merge, --count or --count-by")
+    }
+  }
+
+  /// With `--level`, `--since` or `--until` the query may be left out: in
+  /// `sluice grep -l error app.log` the first argument names a file (or is `-`), so it is read
+  /// as one and the query is empty.
+  mutating func queryMayBeAFile() {
+    guard level != nil || since != nil || until != nil else { return }
+    var isDirectory: ObjCBool = false
+    if query == "-"
+      || (FileManager.default.fileExists(atPath: query, isDirectory: &isDirectory) && !isDirectory.boolValue)
+    {
+      files.insert(query, at: 0)
+      query = ""
     }
   }
 

@@ -43,6 +43,19 @@ struct GrepCommandTests {
     #expect(count == "5\n", "10 is not > 50 numerically")
   }
 
+  /// With `--level` the query may be left out: `sluice grep -l error app.log` reads app.log;
+  /// a first argument that names no file is still the query.
+  @Test func levelAloneNeedsNoQuery() throws {
+    let dir = try TempDirectory()
+    try Self.log.write(to: dir.file("app.log"), atomically: true, encoding: .utf8)
+    let (status, count, _) = try AgentProcess.run(["grep", "-c", "-l", "error", dir.file("app.log").path])
+    #expect(status == 0)
+    #expect(count == "3\n")
+    let (both, countBoth, _) = try AgentProcess.run(["grep", "-c", "-l", "warn", "path~api", dir.file("app.log").path])
+    #expect(both == 0)
+    #expect(countBoth == "2\n")
+  }
+
   @Test func exitStatusesAndErrors() throws {
     let dir = try TempDirectory()
     try Self.log.write(to: dir.file("app.log"), atomically: true, encoding: .utf8)
@@ -118,14 +131,21 @@ struct GrepCommandTests {
     let pipe = Pipe()
     process.standardOutput = pipe
     let received = Mutex<[UInt8]>([])
-    pipe.fileHandleForReading.readabilityHandler = { h in
-      let data = h.availableData
-      received.withLock { $0.append(contentsOf: data) }
+    // A thread of its own reads the pipe: a readabilityHandler runs on Dispatch's shared pool,
+    // which other tests running alongside can keep busy for many seconds.
+    let readEnd = pipe.fileHandleForReading.fileDescriptor
+    let reader = Thread {
+      var buffer = [UInt8](repeating: 0, count: 1 << 16)
+      while true {
+        let n = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        received.withLock { $0.append(contentsOf: buffer[0..<n]) }
+      }
     }
     try process.run()
+    reader.start()
     defer {
       if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      pipe.fileHandleForReading.readabilityHandler = nil
     }
     func seen() -> Set<Int> {
       let text = String(decoding: received.withLock { $0 }, as: UTF8.self)
