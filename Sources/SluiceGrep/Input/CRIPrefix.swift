@@ -35,47 +35,13 @@ public struct CRIPrefix: Sendable, Equatable {
   /// RFC 3339 (``TimestampParser``), so a plain line that merely starts with a number and a
   /// word is not mistaken for one.
   public static func parse(_ line: UnsafeRawBufferPointer) -> CRIPrefix? {
-    let n = line.count
     // Shortest: a 20-byte time, " stdout F".
-    guard n >= 28, line[0] >= 0x30 && line[0] <= 0x39 else { return nil }
-    guard let s1 = index(of: 0x20, in: line, from: 0), s1 >= 19 else { return nil }
-    let streamStart = s1 + 1
-    guard streamStart + 6 < n, line[streamStart + 6] == 0x20 else { return nil }
-    let stream: Stream
-    if matches(line, streamStart, "stdout") {
-      stream = .stdout
-    } else if matches(line, streamStart, "stderr") {
-      stream = .stderr
-    } else {
-      return nil
-    }
-    let tagStart = streamStart + 7
-    guard tagStart < n else { return nil }
-    let tag = line[tagStart]
-    guard tag == UInt8(ascii: "P") || tag == UInt8(ascii: "F") else { return nil }
-    let tagEnd = index(of: 0x20, in: line, from: tagStart) ?? n
-    guard tagEnd == tagStart + 1 || line[tagStart + 1] == UInt8(ascii: ":") else { return nil }
-    guard let time = TimestampParser.nanoseconds(rfc3339: UnsafeRawBufferPointer(rebasing: line[0..<s1])) else {
-      return nil
-    }
+    guard line.count >= 28, let record = CRIRecord.parse(line), record.timeEnd >= 19 else { return nil }
+    guard
+      let time = TimestampParser.nanoseconds(rfc3339: UnsafeRawBufferPointer(rebasing: line[0..<record.timeEnd]))
+    else { return nil }
     return CRIPrefix(
-      time: time, stream: stream, isPartial: tag == UInt8(ascii: "P"), contentStart: min(tagEnd + 1, n))
-  }
-
-  @inline(__always)
-  private static func index(of byte: UInt8, in line: UnsafeRawBufferPointer, from: Int) -> Int? {
-    var i = from
-    while i < line.count {
-      if line[i] == byte { return i }
-      i += 1
-    }
-    return nil
-  }
-
-  @inline(__always)
-  private static func matches(_ line: UnsafeRawBufferPointer, _ at: Int, _ text: StaticString) -> Bool {
-    let p = text.utf8Start
-    for k in 0..<text.utf8CodeUnitCount where line[at + k] != p[k] { return false }
-    return true
+      time: time, stream: record.stream == .stderr ? .stderr : .stdout, isPartial: record.isPartial,
+      contentStart: record.contentStart)
   }
 }

@@ -38,45 +38,15 @@ enum CRILine {
   /// more `:`-separated tags after it. The content may be empty. Returns nil for anything
   /// else (the caller ships such a line as it is and counts it).
   static func parse(_ line: UnsafeRawBufferPointer) -> ContainerLine? {
-    let n = line.count
-    guard n > 0 else { return nil }
-    guard let s1 = indexOf(0x20, line, from: 0), s1 >= 10 else { return nil }
-    // The time starts with a date: a digit, and a `T` somewhere after it.
-    guard line[0] >= 0x30 && line[0] <= 0x39 else { return nil }
-    let streamStart = s1 + 1
-    guard let s2 = indexOf(0x20, line, from: streamStart) else { return nil }
-    let stream: ContainerStream
-    switch s2 - streamStart {
-    case 6 where matches(line, streamStart, "stdout"): stream = .stdout
-    case 6 where matches(line, streamStart, "stderr"): stream = .stderr
-    default: return nil
-    }
-    let tagStart = s2 + 1
-    guard tagStart < n else { return nil }
-    let tagEnd = indexOf(0x20, line, from: tagStart) ?? n
-    let first = line[tagStart]
-    guard first == UInt8(ascii: "P") || first == UInt8(ascii: "F") else { return nil }
-    guard tagEnd == tagStart + 1 || line[tagStart + 1] == UInt8(ascii: ":") else { return nil }
-    let contentStart = min(tagEnd + 1, n)
+    guard let record = CRIRecord.parse(line) else { return nil }
     return ContainerLine(
-      time: 0..<s1, stream: stream, isPartial: first == UInt8(ascii: "P"), content: contentStart..<n)
-  }
-
-  @inline(__always)
-  static func indexOf(_ byte: UInt8, _ line: UnsafeRawBufferPointer, from: Int) -> Int? {
-    var i = from
-    while i < line.count {
-      if line[i] == byte { return i }
-      i += 1
-    }
-    return nil
+      time: 0..<record.timeEnd, stream: record.stream == .stderr ? .stderr : .stdout, isPartial: record.isPartial,
+      content: record.contentStart..<line.count)
   }
 
   @inline(__always)
   static func matches(_ line: UnsafeRawBufferPointer, _ at: Int, _ text: StaticString) -> Bool {
-    let p = text.utf8Start
-    for k in 0..<text.utf8CodeUnitCount where line[at + k] != p[k] { return false }
-    return true
+    CRIRecord.matches(line, at, text)
   }
 }
 
