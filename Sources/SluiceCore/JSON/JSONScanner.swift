@@ -165,7 +165,18 @@ public struct JSONScanner: Sendable {
     let start = i
     var escaped = false
     while true {
-      // Fast path: plain ASCII.
+      // Fast path: plain ASCII, eight bytes at a time, then byte by byte to the stop.
+      #if _endian(little)
+        while i &+ 8 <= n {
+          let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+          let stop = Self.stopBytes(word)
+          if stop != 0 {
+            i &+= stop.trailingZeroBitCount &>> 3
+            break
+          }
+          i &+= 8
+        }
+      #endif
       while i < n {
         let c = p[i]
         if c == 0x22 || c == 0x5C || c < 0x20 || c >= 0x80 { break }
@@ -188,6 +199,20 @@ public struct JSONScanner: Sendable {
       if len == 0 { throw JSONScanError(.invalidUTF8, at: i) }
       i += len
     }
+  }
+
+  /// The high bit of each byte of `word` that ends a string's plain run: `"`, `\\`, a control
+  /// character (< 0x20) or a non-ASCII byte. Only the lowest flagged byte is exact (a borrow
+  /// can flag bytes above a real stop), which is the one the caller uses.
+  @inline(__always)
+  static func stopBytes(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let quote = word ^ (0x22 &* ones)
+    let backslash = word ^ (0x5C &* ones)
+    let isQuote = (quote &- ones) & ~quote
+    let isBackslash = (backslash &- ones) & ~backslash
+    let isControl = (word &- 0x20 &* ones) & ~word
+    return (isQuote | isBackslash | isControl | word) & 0x8080_8080_8080_8080
   }
 
   /// Validates the escape whose backslash is at `i`; leaves `i` after it.

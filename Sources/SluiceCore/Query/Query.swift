@@ -16,16 +16,32 @@
 /// falls back to `String`). A query is immutable and may be evaluated from several threads
 /// at once.
 public struct Query: Sendable, Equatable, CustomStringConvertible {
+  /// The compiled query behind one reference, so that copying a query (binding it, passing
+  /// it per line) costs one retain rather than one per array it holds.
+  final class Compiled: Sendable {
+    let node: QueryNode
+    let program: QueryProgram
+    let requiredLiterals: [[UInt8]]
+
+    init(node: QueryNode) {
+      self.node = node
+      program = QueryProgram(node)
+      requiredLiterals = node.requiredLiterals
+    }
+  }
+
+  let compiled: Compiled
+
   /// The syntax tree (queries are equal when their trees are).
-  let node: QueryNode
-  let program: QueryProgram
+  var node: QueryNode { compiled.node }
+  var program: QueryProgram { compiled.program }
 
   /// Byte strings that every matching line contains — from the top-level conjunction:
   /// case-sensitive full-text terms (and those without ASCII letters), and the text values
   /// of `=`, `contains` and `~` with a literal pattern, when made only of bytes JSON writers
   /// do not escape. A caller may skip (`memmem`) any line that lacks one of them without
   /// evaluating the query. Empty when there are none.
-  public let requiredLiterals: [[UInt8]]
+  public var requiredLiterals: [[UInt8]] { compiled.requiredLiterals }
 
   /// Whether the query reads any field. When false (full-text terms only), lines need not
   /// be parsed: ``matches(_:line:)`` with a nil event gives the same answer.
@@ -34,9 +50,7 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
   /// Parses and compiles a query.
   /// - Throws: ``ParseError`` with the message and the column of the offending token.
   public init(_ text: String) throws(ParseError) {
-    node = try QueryParser.parse(text)
-    program = QueryProgram(node)
-    requiredLiterals = node.requiredLiterals
+    compiled = Compiled(node: try QueryParser.parse(text))
   }
 
   /// The query in a canonical spelling (`level>=error and (a=1 or b~"x")`).
