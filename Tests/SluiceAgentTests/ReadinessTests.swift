@@ -115,7 +115,9 @@ struct ReadinessTests {
     var last: AdminRequests.Readiness?
     // One batch is in flight; ten wait, and the queue holds no more (policy block).
     let full = try await AdminRequests.waitForReadiness(port: port, last: &last) {
-      $0.components["backend"]?.reason == "buffer 100% full"
+      // Under load the stalled backend may not even accept in time; the reason then goes on
+      // with "; failing for …", which does not change what this test is about.
+      $0.components["backend"]?.reason?.hasPrefix("buffer 100% full") == true
     }
     #expect(full != nil, "buffer never reported full: \(String(describing: last))")
     #expect(full?.httpStatus == 200)

@@ -274,6 +274,26 @@ struct RotatedNamesInsideTheGlobsTests {
     #expect(t.active.keys.sorted() == [path, path + ".1"])
   }
 
+  /// Rotated twice before the tailer first looked (an agent that starts late): the three
+  /// files are read oldest first, by modification time, not in name order.
+  @Test func filesFoundTogetherAreReadOldestFirst() throws {
+    let dir = try TempDirectory()
+    let path = dir.file("app.log").path
+    try dir.append("a1\na2\n", to: "app.log.2")
+    try dir.append("b1\n", to: "app.log.1")
+    try dir.append("c1\nc2\n", to: "app.log")
+    // Written in that order a second apart (as a service and logrotate would leave them).
+    for (name, age) in [("app.log.2", 30), ("app.log.1", 20), ("app.log", 10)] {
+      var times = [timespec(tv_sec: time(nil) - age, tv_nsec: 0), timespec(tv_sec: time(nil) - age, tv_nsec: 0)]
+      #expect(utimensat(AT_FDCWD, path.replacingOccurrences(of: "app.log", with: name), &times, 0) == 0)
+    }
+    let t = try tailer(dir)
+    t.discover()
+    #expect(lines(t.poll()) == ["a1", "a2", "b1", "c1", "c2"])
+    try dir.append("c3\n", to: "app.log")
+    #expect(lines(t.poll()) == ["c3"])
+  }
+
   /// copytruncate, with the copy found by discovery before the truncation is seen (logrotate
   /// copied, the agent looked, then logrotate truncated): the copy is left alone, the unread
   /// tail is taken from it once, and it is then followed from its end.

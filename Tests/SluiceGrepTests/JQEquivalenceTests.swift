@@ -10,7 +10,7 @@ import Testing
 /// the engine runs in-process and its matching lines are normalised by `jq -c .` so that both
 /// sides are compared as the same JSON text, line for line and in order.
 @Suite(.serialized) struct JQEquivalenceTests {
-  static let corpusLines = 20_000
+  static let corpusLines = 6_000
 
   /// (sluice query, jq filter, extra options). A nil query means options alone select.
   static let cases: [(String?, String, @Sendable (inout GrepOptions) -> Void)] = [

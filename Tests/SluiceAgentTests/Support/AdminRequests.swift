@@ -59,13 +59,13 @@ enum AdminRequests {
     port: Int, timeout: Duration = .seconds(30), last: inout Readiness?, _ condition: (Readiness) -> Bool
   ) async throws -> Readiness? {
     let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
+    while true {
       let r = try await readiness(port: port)
       last = r
       if condition(r) { return r }
+      if ContinuousClock.now >= deadline { return nil }
       try await Task.sleep(for: .milliseconds(20))
     }
-    return nil
   }
 
   /// The value of an unlabelled sample (or the first sample of a family) in a text exposition.

@@ -243,6 +243,7 @@ final class FileTailer {
     if format == .auto && kubernetes == nil { format = .plain }
     var t = Tracked(path: path, fd: fd, identity: identity, readOffset: offset, committed: offset, format: format)
     t.recordStart = offset
+    t.lastModified = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
     if config.kubernetesMetadata, let kubernetes { t.fileFields = kubernetes.encodedFields(node: config.nodeName) }
     logger.info(
       "following file",
@@ -290,7 +291,10 @@ final class FileTailer {
   func poll(budget: Int = 4 << 20) -> [SourceChunk] {
     var chunks: [SourceChunk] = []
     var used = 0
-    let paths = active.keys.sorted()
+    // The least recently modified first: files found together (at start-up, or behind a slow
+    // discovery) as `app.log.2`, `app.log.1` and `app.log` are read in the order they were
+    // written.
+    let paths = active.keys.sorted { (active[$0]!.lastModified, $0) < (active[$1]!.lastModified, $1) }
     let rotated = paths.filter { active[$0]!.renamed }
     let current = paths.filter { !active[$0]!.renamed }
     // Rotated files first: their lines are older than those of the file now under the name.
