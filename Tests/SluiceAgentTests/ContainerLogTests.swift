@@ -243,12 +243,10 @@ struct ContainerLogEndToEndTests {
     admin: {address: "127.0.0.1:0"}
     """.write(to: config, atomically: true, encoding: .utf8)
     let agent = try AgentProcess(config: config)
-    let deadline = ContinuousClock.now + .seconds(60)
     var lines: [String] = []
-    while ContinuousClock.now < deadline {
+    _ = try await eventually(timeout: .seconds(60)) {
       lines = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-      if lines.count >= 3 { break }
-      try await Task.sleep(for: .milliseconds(20))
+      return lines.count >= 3
     }
     #expect(await agent.terminate() == 0)
     try #require(lines.count == 3, "\(lines)")
@@ -298,11 +296,8 @@ struct HostileInputTests {
     admin: {address: "127.0.0.1:0"}
     """.write(to: config, atomically: true, encoding: .utf8)
     let agent = try AgentProcess(config: config)
-    let deadline = ContinuousClock.now + .seconds(60)
-    var count = 0
-    while ContinuousClock.now < deadline && count < 5 {
-      count = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").count
-      try await Task.sleep(for: .milliseconds(20))
+    _ = try await eventually(timeout: .seconds(60)) {
+      ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").count >= 5
     }
     #expect(await agent.terminate() == 0)
     let check = Process()

@@ -88,12 +88,10 @@ struct DeliveryGuaranteeTests {
   static func waitForMetric(
     _ name: String, port: Int, timeout: Duration = .seconds(60), until: (Double) -> Bool
   ) async throws -> Double {
-    let deadline = ContinuousClock.now + timeout
     var v = 0.0
-    while ContinuousClock.now < deadline {
+    _ = try await eventually(timeout: timeout) {
       v = try await EndToEndTests.metric(name, port: port) ?? 0
-      if until(v) { return v }
-      try await Task.sleep(for: .milliseconds(20))
+      return until(v)
     }
     return v
   }
@@ -222,12 +220,10 @@ struct DeliveryGuaranteeTests {
     defer { receiver.stop() }
     // Each event is now either delivered or counted as dropped.
     var dropped = 0.0
-    let deadline = ContinuousClock.now + .seconds(120)
-    while ContinuousClock.now < deadline {
+    _ = try await eventually(timeout: .seconds(120)) {
       let sent = try await EndToEndTests.metric("sluice_sink_events_total", port: admin) ?? 0
       dropped = try await EndToEndTests.metric("sluice_sink_events_dropped_total", port: admin) ?? 0
-      if sent + dropped >= Double(total) { break }
-      try await Task.sleep(for: .milliseconds(20))
+      return sent + dropped >= Double(total)
     }
     #expect(dropped > 0 && dropped < Double(total))
     let buffered = try await Self.waitForMetric("sluice_buffer_events", port: admin) { $0 == 0 }
@@ -336,12 +332,10 @@ struct DeliveryGuaranteeTests {
     let agent = try AgentProcess(config: config)
     let admin = try #require(await agent.adminPort())
     var deadLettered = 0.0
-    let deadline = ContinuousClock.now + .seconds(60)
-    while ContinuousClock.now < deadline {
+    _ = try await eventually(timeout: .seconds(60)) {
       let sent = try await EndToEndTests.metric("sluice_sink_events_total", port: admin) ?? 0
       deadLettered = try await EndToEndTests.metric("sluice_events_dead_lettered_total", port: admin) ?? 0
-      if sent + deadLettered >= 200 { break }
-      try await Task.sleep(for: .milliseconds(20))
+      return sent + deadLettered >= 200
     }
     #expect(await agent.terminate() == 0)
 

@@ -155,14 +155,7 @@ struct GrepCommandTests {
         })
     }
     func waitFor(_ expected: Set<Int>) async throws -> Bool {
-      // Checked once more after the deadline: under a loaded full run this task may itself
-      // wake long after it; what the reader thread gathered meanwhile still counts.
-      let deadline = ContinuousClock.now + .seconds(30)
-      while true {
-        if seen().isSuperset(of: expected) { return true }
-        if ContinuousClock.now >= deadline { return false }
-        try await Task.sleep(for: .milliseconds(20))
-      }
+      try await eventually(timeout: .seconds(30)) { seen().isSuperset(of: expected) }
     }
     #expect(try await waitFor(Set(stride(from: 0, to: 10, by: 2))))
     // Rename and create.

@@ -72,12 +72,7 @@ struct JournaldAgentTests {
   }
 
   static func waitFor(_ timeout: Duration = .seconds(60), _ condition: () -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-      if condition() { return true }
-      try await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
+    try await eventually(timeout: timeout, interval: .milliseconds(10), condition)
   }
 
   /// Writes `agent.yaml` in `dir`: the journald source on `journal` (from the beginning,

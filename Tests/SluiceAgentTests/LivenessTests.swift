@@ -79,10 +79,9 @@ struct LivenessTests {
 
     loop.busy()  // and no beat follows
     var answer = alive
-    let deadline = ContinuousClock.now + .seconds(30)
-    while ContinuousClock.now < deadline && answer.status != 503 {
-      try await Task.sleep(for: .milliseconds(20))
+    _ = try await eventually(timeout: .seconds(30)) {
       answer = try await AdminRequests.send("/healthz", port: port)
+      return answer.status == 503
     }
     #expect(answer.status == 503)
     #expect(answer.body.hasPrefix("stuck: processor pipeline, busy for "), "\(answer.body)")
@@ -100,11 +99,11 @@ struct LivenessTests {
 
   /// Polls `value` until it is not nil or `timeout` passes.
   static func waitFor<T: Sendable>(timeout: Duration, _ value: @Sendable () -> T?) async -> T? {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-      if let v = value() { return v }
-      try? await Task.sleep(for: .milliseconds(10))
+    var found: T?
+    _ = try? await eventually(timeout: timeout, interval: .milliseconds(10)) {
+      found = value()
+      return found != nil
     }
-    return nil
+    return found
   }
 }

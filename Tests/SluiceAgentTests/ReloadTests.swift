@@ -278,13 +278,12 @@ struct ReloadTests {
     FileManager.default.createFile(atPath: log, contents: nil)
     try append(0)
     func waitFor(_ seq: Int) async throws -> [(String, Int, String)] {
-      let deadline = ContinuousClock.now + .seconds(30)
-      while ContinuousClock.now < deadline {
-        let lines = Self.shipped(dir.file("out.ndjson").path)
-        if lines.contains(where: { $0.1 == seq }) { return lines }
-        try await Task.sleep(for: .milliseconds(20))
+      var lines: [(String, Int, String)] = []
+      let found = try await eventually(timeout: .seconds(30)) {
+        lines = Self.shipped(dir.file("out.ndjson").path)
+        return lines.contains(where: { $0.1 == seq })
       }
-      return []
+      return found ? lines : []
     }
     #expect(try await waitFor(0).first?.2 == "s3cr3t")
 

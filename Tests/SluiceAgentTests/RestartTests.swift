@@ -224,15 +224,13 @@ struct ManyFilesTests {
     for f in files..<(files + 50) { try dir.append("{\"file\":\(f),\"seq\":0}\n", to: "logs/more/f\(f).log") }
     let expected = files * (before + 1) + 50
     var pairs: [String] = []
-    let deadline = ContinuousClock.now + .seconds(120)
-    while ContinuousClock.now < deadline {
+    _ = try await eventually(timeout: .seconds(120), interval: .milliseconds(50)) {
       let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
       pairs = text.split(separator: "\n").map { line in
         let v = line.split(separator: ",").prefix(2).joined(separator: ",")
         return String(v)
       }
-      if pairs.count >= expected { break }
-      try await Task.sleep(for: .milliseconds(50))
+      return pairs.count >= expected
     }
     #expect(await agent.terminate() == 0)
     #expect(pairs.count == expected)

@@ -294,6 +294,13 @@ struct RotatedNamesInsideTheGlobsTests {
     #expect(lines(t.poll()) == ["c3"])
   }
 
+  /// Modified within one tick of the kernel's coarse clock, a renamed file and the one created
+  /// under its old name have the same modification time: the rotated name is read first.
+  @Test func sameInstantRotatedNameFirst() {
+    let names = ["app.log", "app.log.1", "b.log", "app.log-20261123", "a"]
+    #expect(names.sorted(by: FileTailer.rotatedNameFirst) == ["app.log-20261123", "app.log.1", "app.log", "a", "b.log"])
+  }
+
   /// copytruncate, with the copy found by discovery before the truncation is seen (logrotate
   /// copied, the agent looked, then logrotate truncated): the copy is left alone, the unread
   /// tail is taken from it once, and it is then followed from its end.
@@ -430,19 +437,17 @@ struct FileLifecycleTests {
     let port = try #require(await agent.adminPort())
     // It keeps trying: the read-error counter passes 3 while the file stays unreadable.
     var errors = 0
-    let deadline = ContinuousClock.now + .seconds(30)
-    while ContinuousClock.now < deadline && errors < 3 {
+    _ = try await eventually(timeout: .seconds(30)) {
       errors = Int(try await EndToEndTests.metric("sluice_source_read_errors_total", port: port) ?? 0)
-      try await Task.sleep(for: .milliseconds(20))
+      return errors >= 3
     }
     #expect(errors >= 3)
     chmod(dir.file("logs/a.log").path, 0o644)
     // A deadline of its own: under a loaded full run the first phase may use most of its 30 s.
-    let shipDeadline = ContinuousClock.now + .seconds(30)
     var shipped = ""
-    while ContinuousClock.now < shipDeadline && !shipped.contains("secret one") {
+    _ = try await eventually(timeout: .seconds(30)) {
       shipped = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-      try await Task.sleep(for: .milliseconds(20))
+      return shipped.contains("secret one")
     }
     #expect(await agent.terminate() == 0)
     #expect(shipped.contains("secret one"))
@@ -472,12 +477,7 @@ struct InotifyTests {
     _ = await agent.adminPort()
     func shipped() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
     func waitFor(_ text: String) async throws -> Bool {
-      let deadline = ContinuousClock.now + .seconds(30)
-      while ContinuousClock.now < deadline {
-        if shipped().contains(text) { return true }
-        try await Task.sleep(for: .milliseconds(10))
-      }
-      return false
+      try await eventually(timeout: .seconds(30), interval: .milliseconds(10)) { shipped().contains(text) }
     }
     #expect(try await waitFor("first"))
     try dir.append("second\n", to: "logs/a.log")

@@ -294,7 +294,10 @@ final class FileTailer {
     // The least recently modified first: files found together (at start-up, or behind a slow
     // discovery) as `app.log.2`, `app.log.1` and `app.log` are read in the order they were
     // written.
-    let paths = active.keys.sorted { (active[$0]!.lastModified, $0) < (active[$1]!.lastModified, $1) }
+    let paths = active.keys.sorted { a, b in
+      let (ma, mb) = (active[a]!.lastModified, active[b]!.lastModified)
+      return ma != mb ? ma < mb : Self.rotatedNameFirst(a, b)
+    }
     let rotated = paths.filter { active[$0]!.renamed }
     let current = paths.filter { !active[$0]!.renamed }
     // Rotated files first: their lines are older than those of the file now under the name.
@@ -335,6 +338,23 @@ final class FileTailer {
     for t in active.values { lag += t.lastSize > t.readOffset ? t.lastSize - t.readOffset : 0 }
     lagBytes = lag
     return chunks
+  }
+
+  /// The order of two files modified at the same instant as the kernel's coarse clock tells it
+  /// (a few milliseconds apart at most): by name, except that a name comes after its own
+  /// extensions, so `app.log.1` — the file logrotate just renamed — is read before the
+  /// `app.log` created after it. (Name order with the end of a name sorting last.)
+  static func rotatedNameFirst(_ a: String, _ b: String) -> Bool {
+    var i = a.utf8.makeIterator()
+    var j = b.utf8.makeIterator()
+    while true {
+      switch (i.next(), j.next()) {
+      case (let x?, let y?): if x != y { return x < y }
+      case (nil, _?): return false
+      case (_?, nil): return true
+      case (nil, nil): return false
+      }
+    }
   }
 
   /// Reads `t` to its end, or `budget` bytes; returns the bytes read.
