@@ -298,7 +298,8 @@ struct RotatedNamesInsideTheGlobsTests {
   /// under its old name have the same modification time: the rotated name is read first.
   @Test func sameInstantRotatedNameFirst() {
     let names = ["app.log", "app.log.1", "b.log", "app.log-20261123", "a"]
-    #expect(names.sorted(by: FileTailer.rotatedNameFirst) == ["app.log-20261123", "app.log.1", "app.log", "a", "b.log"])
+    #expect(
+      names.sorted(by: FileTailer.rotatedNameFirst) == ["app.log-20261123", "app.log.1", "app.log", "a", "b.log"])
   }
 
   /// copytruncate, with the copy found by discovery before the truncation is seen (logrotate

@@ -151,6 +151,49 @@ struct GrepEngineTests {
     }
   }
 
+  /// Judging reads only the members a query needs and stops once they are settled; every
+  /// answer is still the one a whole scan gives (`--stats` reads every line whole).
+  @Test func partialScansAnswerAsWholeScansDo() throws {
+    let dir = try ScratchDirectory()
+    let lines = [
+      #"{"level":"error","msg":"broken past the level"#,
+      #"{"level":"info","msg":"broken past the level"#,
+      #"{"level":"x1","severity_text":"ERROR","service":"a"}"#,
+      #"{"level":"error","level":"info","service":"dup"}"#,
+      #"{"timestamp":"not a time","ts":"2026-12-03T10:00:00Z","level":"warn","service":"b"}"#,
+      #"{"service":"c","http":{"status":503,"path":"/x\"}"},"error.type":"Late","level":"error"}"#,
+      #"{"service":"c","error":{"type":"Nested"},"level":"warn","n":[1,{"a":"}"}]}"#,
+      #"{"le\u0076el":"error","service":"escaped"}"#,
+      #"{"level":"error","service":"d","tail": nope}"#,
+      #"time=2026-12-03T10:00:01Z level=error service=logfmt"#,
+      "plain error text",
+    ]
+    let log = try dir.write("mixed.log", lines.joined(separator: "\n") + "\n")
+    let queries = [
+      "level>=error", "not level=info", "level>=warn and service=c", "error.type=Late", "error.type=Nested",
+      "service!=c", "exists(http.status) or error", "not (service=a or service=b)", "level~err",
+      "http.status>=500 and level>=error",
+    ]
+    for query in queries {
+      let partial = try GrepRun.run(query, [log]) { $0.threads = 1 }
+      let whole = try GrepRun.run(query, [log]) {
+        $0.threads = 1
+        $0.stats = true
+      }
+      #expect(partial.output == whole.output, "\(query)")
+      #expect(partial.status == whole.status, "\(query)")
+    }
+    // Spot checks of what a whole scan says.
+    // Broken lines (the first, and `nope`) are plain text; `x1` is no level, so the
+    // next level key tells; the first of two `level`s counts; an escaped key is decoded.
+    #expect(try GrepRun.run("level>=error", [log]).lines == [lines[2], lines[3], lines[5], lines[7], lines[9]])
+    #expect(try GrepRun.run("not level=info", [log]).lines.contains(lines[1]))  // broken: plain text
+    let since = try GrepRun.run(nil, [log]) {
+      $0.since = try? TimeBound.parse("2026-12-03T09:59:59Z", now: 0)
+    }
+    #expect(since.lines == [lines[4], lines[9]])
+  }
+
   @Test func unreadableInputsAreReportedAndTheOthersRead() throws {
     let dir = try ScratchDirectory()
     let log = try dir.write("app.log", Self.mixed)

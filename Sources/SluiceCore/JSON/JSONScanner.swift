@@ -43,12 +43,23 @@ public struct JSONScanner: Sendable {
     let p = UnsafePointer(base)
     var i = Self.skipWhitespace(p, n, 0)
     if i == n { throw JSONScanError(.empty, at: i) }
+    i = try scanValue(p, n, from: i, depth: 0, into: &tape)
+    if i != n { throw JSONScanError(.trailingCharacters, at: i) }
+  }
 
+  /// Scans the one value that starts at `i` (validating it as ``scan(_:into:)`` does),
+  /// appending its tokens to `tape`; returns the offset past it and any whitespace after it.
+  /// `depth` is the number of containers already open around it.
+  @inline(__always)
+  func scanValue(
+    _ p: UnsafePointer<UInt8>, _ n: Int, from start: Int, depth outer: Int, into tape: inout [JSONToken]
+  ) throws(JSONScanError) -> Int {
+    var i = start
     // Index of the innermost open container's start token, or -1. While a container is
     // open its start token's `end` field links to the enclosing container (as index + 1),
     // so no separate stack is needed.
     var open = -1
-    var depth = 0
+    var depth = outer
 
     value: while true {
       guard i < n else { throw JSONScanError(.unexpectedEnd, at: i) }
@@ -95,10 +106,7 @@ public struct JSONScanner: Sendable {
       // A value is complete: decide what may follow it.
       while true {
         i = Self.skipWhitespace(p, n, i)
-        if open < 0 {
-          if i != n { throw JSONScanError(.trailingCharacters, at: i) }
-          return
-        }
+        if open < 0 { return i }
         guard i < n else { throw JSONScanError(.unexpectedEnd, at: i) }
         let inObject = tape[open].kind == .objectStart
         let d = p[i]

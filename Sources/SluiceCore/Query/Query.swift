@@ -22,11 +22,13 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
     let node: QueryNode
     let program: QueryProgram
     let requiredLiterals: [[UInt8]]
+    let projection: JSONProjection?
 
     init(node: QueryNode) {
       self.node = node
       program = QueryProgram(node)
       requiredLiterals = node.requiredLiterals
+      projection = program.projection
     }
   }
 
@@ -42,6 +44,20 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
   /// do not escape. A caller may skip (`memmem`) any line that lacks one of them without
   /// evaluating the query. Empty when there are none.
   public var requiredLiterals: [[UInt8]] { compiled.requiredLiterals }
+
+  /// The top-level members the query can read of a JSON object and the keys that settle it:
+  /// an event loaded with it (``Event/loadObject(_:keeping:scanner:)``) gives the same answer
+  /// as the whole event — except that when ``readsLevel`` and the partial event has no
+  /// ``Event/level``, the whole event must be read (the level may be in a later key). nil
+  /// when the query reads no field, or too many keys.
+  public var projection: JSONProjection? { compiled.projection }
+
+  /// Whether a `not` has a field term under it (see ``projection``: a partial event's "no"
+  /// is then not final).
+  public var negatesFields: Bool { node.negatesFields }
+
+  /// Whether the query compares or tests `level`.
+  public var readsLevel: Bool { program.readsLevel }
 
   /// Whether the query reads any field. When false (full-text terms only), lines need not
   /// be parsed: ``matches(_:line:)`` with a nil event gives the same answer.
@@ -65,7 +81,7 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
   public func matches(_ event: Event) -> Bool {
     guard event.isStructured else { return false }
     return event.bytes.withUnsafeBytes { raw in
-      (try? program.evaluate(event: event, line: raw, strict: false)) ?? false
+      (try? compiled.program.evaluate(event: event, structured: true, line: raw, strict: false)) ?? false
     }
   }
 
@@ -78,7 +94,19 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
   /// - Throws: ``QueryTypeError`` when the query orders a number by a string
   ///   (`duration_ms>fast`) on an event where the field is a number.
   public func matches(_ event: Event?, line: UnsafeRawBufferPointer) throws(QueryTypeError) -> Bool {
-    try program.evaluate(event: event, line: line, strict: true)
+    guard let event else {
+      return try compiled.program.evaluate(event: Event(), structured: false, line: line, strict: true)
+    }
+    return try compiled.program.evaluate(event: event, structured: true, line: line, strict: true)
+  }
+
+  /// ``matches(_:line:)`` without wrapping the event in an optional (no copy of it per line):
+  /// `structured` false stands for a plain-text line, whatever `event` holds.
+  /// `level`, when given, is the event's ``Event/level`` as the caller already read it.
+  public func matches(
+    _ event: Event, structured: Bool, line: UnsafeRawBufferPointer, level: LogLevel?? = nil
+  ) throws(QueryTypeError) -> Bool {
+    try compiled.program.evaluate(event: event, structured: structured, line: line, strict: true, level: level)
   }
 }
 

@@ -33,13 +33,18 @@ struct QueryInput {
 extension QueryProgram {
   /// Evaluates the query on one line. `line` is what full-text terms search; `event` (when
   /// structured) is what field terms read; `strict` makes type errors throw.
-  func evaluate(event: Event?, line: UnsafeRawBufferPointer, strict: Bool) throws(QueryTypeError) -> Bool {
-    guard let event, event.isStructured else {
+  /// `level`: the event's ``Event/level`` if the caller has read it already.
+  func evaluate(
+    event: Event, structured: Bool, line: UnsafeRawBufferPointer, strict: Bool, level known: LogLevel?? = nil
+  )
+    throws(QueryTypeError) -> Bool
+  {
+    guard structured, event.isStructured else {
       return try evaluate(
         tape: [], bytes: UnsafeRawBufferPointer(start: nil, count: 0), line: line, hasEvent: false, level: nil,
         strict: strict)
     }
-    let level = readsLevel ? event.level : nil
+    let level = readsLevel ? (known ?? event.level) : nil
     return try event.bytes.withUnsafeBytes { raw in
       Result { () throws(QueryTypeError) -> Bool in
         try evaluate(tape: event.tape, bytes: raw, line: line, hasEvent: true, level: level, strict: strict)

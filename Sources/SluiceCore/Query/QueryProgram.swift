@@ -261,6 +261,16 @@ extension QueryNode {
     }
   }
 
+  /// Whether a `not` has a field term under it: only then can a field that is missing (a line
+  /// read as plain text) make the query hold where the field present made it fail.
+  var negatesFields: Bool {
+    switch self {
+    case .and(let items), .or(let items): items.contains { $0.negatesFields }
+    case .not(let item): item.readsFields
+    case .compare, .exists, .text: false
+    }
+  }
+
   /// Whether some comparison or `exists` reads a field.
   var readsFields: Bool {
     switch self {

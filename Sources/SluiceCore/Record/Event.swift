@@ -14,6 +14,10 @@ public struct Event: Sendable {
   public private(set) var tape: [JSONToken] = []
   /// Whether ``bytes`` is a JSON object described by ``tape``.
   public private(set) var isStructured = false
+  /// The tape holds only some members (``loadObject(_:keeping:scanner:)``): lookups of the
+  /// projected keys are right, anything else is not there, and ``bytes`` end where the scan
+  /// stopped.
+  public private(set) var isPartial = false
   private var spare: [UInt8] = []
   private var spareTape: [JSONToken] = []
 
@@ -49,12 +53,45 @@ public struct Event: Sendable {
     bytes.removeAll(keepingCapacity: true)
     bytes.append(contentsOf: line)
     isStructured = false
+    isPartial = false
+  }
+
+  /// How ``loadObject(_:keeping:scanner:)`` went.
+  public enum ProjectedLoad: Sendable, Equatable {
+    /// Not a JSON object, or broken where it was read: the event is raw.
+    case notObject
+    /// Scanned to the object's end: every kept member is on the tape.
+    case complete
+    /// Stopped once the projection was settled: later members were not read.
+    case settled
+  }
+
+  /// Loads a line that should be a JSON object, recording only the members `projection`
+  /// keeps (``JSONScanner/scanObject(_:keeping:into:)``). The event is structured and
+  /// ``isPartial``: lookups of kept keys are right, other keys are absent.
+  @discardableResult
+  public mutating func loadObject(
+    _ line: UnsafeRawBufferPointer, keeping projection: JSONProjection, scanner: JSONScanner
+  ) -> ProjectedLoad {
+    do {
+      // Scanned where it lies, then only what the tape reaches is copied (the offsets stay).
+      let complete = try scanner.scanObject(line, keeping: projection, into: &tape)
+      load(UnsafeRawBufferPointer(rebasing: line[0..<Int(tape[tape.count - 1].end)]))
+      isStructured = true
+      isPartial = true
+      return complete ? .complete : .settled
+    } catch {
+      load(line)
+      return .notObject
+    }
   }
 
   /// Makes the event structured: keeps a JSON object line as it is, wraps anything else.
+  /// Not for a partial event (``isPartial``), which holds only part of its line.
   /// - Returns: what happened, and the scan error for invalid JSON.
   @discardableResult
   public mutating func parse(using scanner: JSONScanner) -> (ParseOutcome, JSONScanError?) {
+    precondition(!isPartial, "a partial event holds only part of its line: load the line again to read it whole")
     if isStructured { return (.object, nil) }
     do {
       try scanner.scan(bytes, into: &tape)
@@ -83,6 +120,7 @@ public struct Event: Sendable {
     // Our own output always scans; a failure here would be a writer bug.
     try? scanner.scan(bytes, into: &tape)
     isStructured = true
+    isPartial = false
     return repaired
   }
 

@@ -24,29 +24,30 @@ struct BlockScan {
 
   /// Scans the whole file. `flush` receives each worker's output in order after each round;
   /// returning false (the reader went away) stops the scan. Returns the bytes read.
+  ///
+  /// While a round is scanned, the next block is read into a second buffer on a thread of its
+  /// own, so the workers do not wait for the disk or the kernel's copy between rounds.
   func run(flush: (GrepWorker) -> Bool) throws(InputError) -> Int {
     var capacity = partBytes * workers.count
     var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
-    defer { buffer.deallocate() }
+    var spare = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+    defer {
+      buffer.deallocate()
+      spare.deallocate()
+    }
     var filled = 0
     var total = 0
     var skippingOverlong = false
+    var eof = false
+    var needsFill = true
     while true {
-      // Fill the buffer (a pipe or a slow disk may return less than asked).
-      var eof = false
-      while filled < capacity {
-        let n = read(fd, buffer.baseAddress! + filled, capacity - filled)
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw InputError(path: path, message: String(cString: strerror(errno)))
-        }
-        if n == 0 {
-          eof = true
-          break
-        }
+      if needsFill {
+        let (n, end) = try Self.fill(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<capacity]), path: path)
         filled += n
         total += n
+        eof = end
       }
+      needsFill = true
       let view = UnsafeRawBufferPointer(buffer)
       var end: Int
       if eof {
@@ -55,11 +56,14 @@ struct BlockScan {
         end = last + 1
       } else if capacity < maxLineBytes {
         // One line fills the buffer: make room for the rest of it.
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: min(capacity * 2, maxLineBytes), alignment: 64)
+        let size = min(capacity * 2, maxLineBytes)
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
         bigger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
         buffer.deallocate()
         buffer = bigger
-        capacity = bigger.count
+        spare.deallocate()
+        spare = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        capacity = size
         continue
       } else {
         // Longer than the limit: judge the first maxLineBytes, skip the rest of the line.
@@ -78,18 +82,70 @@ struct BlockScan {
         begin = (ByteSearch.newline(in: view, from: 0, to: end) ?? (end - 1)) + 1
         skippingOverlong = false
       }
+      // The partial last line starts the next block, which is read while this one is scanned.
+      let rest = filled - end
+      var prefetch: Prefetch?
+      if !eof {
+        if rest > 0 { spare.baseAddress!.copyMemory(from: buffer.baseAddress! + end, byteCount: rest) }
+        prefetch = Prefetch(fd: fd, into: UnsafeMutableRawBufferPointer(rebasing: spare[rest..<capacity]), path: path)
+      }
       scan(UnsafeRawBufferPointer(rebasing: view[begin..<end]))
+      let outcome = prefetch?.wait()
       for w in workers {
         guard flush(w) else { return total }
         if w.typeError != nil { return total }
       }
-      if eof { return total }
-      // Keep the partial last line for the next round.
-      let rest = filled - end
-      if rest > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + end, rest) }
-      filled = rest
+      guard let outcome else { return total }
+      let (n, end2) = try outcome.get()
+      swap(&buffer, &spare)
+      filled = rest + n
+      total += n
+      eof = end2
+      needsFill = false
     }
   }
+
+  /// Reads into `into` until it is full or the file ends: the bytes read, and whether it ended.
+  static func fill(_ fd: Int32, _ into: UnsafeMutableRawBufferPointer, path: String) throws(InputError) -> (Int, Bool) {
+    var filled = 0
+    while filled < into.count {
+      let n = read(fd, into.baseAddress! + filled, into.count - filled)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw InputError(path: path, message: String(cString: strerror(errno)))
+      }
+      if n == 0 { return (filled, true) }
+      filled += n
+    }
+    return (filled, false)
+  }
+
+  /// One ``fill(_:_:path:)`` running on a thread of its own.
+  private final class Prefetch: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<(Int, Bool), InputError> = .success((0, true))
+
+    init(fd: Int32, into: UnsafeMutableRawBufferPointer, path: String) {
+      let target = UnsafeSendableBuffer(buffer: into)
+      DispatchQueue.global().async { [self] in
+        do throws(InputError) {
+          result = .success(try BlockScan.fill(fd, target.buffer, path: path))
+        } catch {
+          result = .failure(error)
+        }
+        done.signal()
+      }
+    }
+
+    /// The fill's outcome, once it is done.
+    func wait() -> Result<(Int, Bool), InputError> {
+      done.wait()
+      return result
+    }
+  }
+
+  /// A buffer handed to the reading thread, which alone touches it until it signals.
+  private struct UnsafeSendableBuffer: @unchecked Sendable { let buffer: UnsafeMutableRawBufferPointer }
 
   /// Scans `region` (whole lines) with every worker, one part each.
   private func scan(_ region: UnsafeRawBufferPointer) {

@@ -4,6 +4,37 @@ import SluiceCore
 /// output it has produced since it was last flushed. Each worker is used by one thread at a
 /// time (the engine hands blocks out and waits for them), hence `@unchecked Sendable`.
 final class GrepWorker: @unchecked Sendable {
+  /// All of the worker's state, in one value: a block is scanned by one mutating call on it,
+  /// so no line pays for access to a class property.
+  @exclusivity(unchecked) var lines: WorkerLines
+
+  init(options: GrepOptions) { lines = WorkerLines(options: options) }
+
+  var filter: LineFilter {
+    get { lines.filter }
+    _modify { yield &lines.filter }
+  }
+  var countBy: CountBy? { lines.countBy }
+  var out: [UInt8] {
+    get { lines.out }
+    _modify { yield &lines.out }
+  }
+  var typeError: QueryTypeError? { lines.typeError }
+
+  /// Judges `line` (without its newline); false also after a type error.
+  func judge(_ line: UnsafeRawBufferPointer) -> Bool { lines.judge(line) }
+  /// Counts and writes the line just judged a match.
+  func emitMatch(_ line: UnsafeRawBufferPointer) { lines.emitMatch(line) }
+  /// Writes a context line (not a match).
+  func emitContext(_ line: UnsafeRawBufferPointer) { lines.emitContext(line) }
+  /// Judges and, if it matches, writes one line.
+  func handle(_ line: UnsafeRawBufferPointer) { lines.handle(line) }
+  /// Handles every line of `block` (see ``WorkerLines/scan(_:)``).
+  func scan(_ block: UnsafeRawBufferPointer) { lines.scan(block) }
+}
+
+/// One worker's state and what it does per line (``GrepWorker`` holds it).
+struct WorkerLines {
   var filter: LineFilter
   private var writer: RecordWriter
   var countBy: CountBy?
@@ -24,7 +55,7 @@ final class GrepWorker: @unchecked Sendable {
   }
 
   /// Judges `line` (without its newline); false also after a type error.
-  func judge(_ line: UnsafeRawBufferPointer) -> Bool {
+  mutating func judge(_ line: UnsafeRawBufferPointer) -> Bool {
     guard typeError == nil else { return false }
     do {
       return try filter.matches(line)
@@ -35,31 +66,33 @@ final class GrepWorker: @unchecked Sendable {
   }
 
   /// Counts and writes the line just judged a match.
-  func emitMatch(_ line: UnsafeRawBufferPointer) {
+  mutating func emitMatch(_ line: UnsafeRawBufferPointer) {
     filter.stats.matched += 1
     if countBy != nil {
-      countBy!.add(filter.decoded(line, sameAsJudged: true))
+      countBy!.add(filter.decoded(line, sameAsJudged: true, whole: false))
     } else if !countOnly {
-      writer.write(line: line, event: filter.decoded(line, sameAsJudged: true), into: &out)
+      let event = writer.readsEvent ? filter.decoded(line, sameAsJudged: true) : nil
+      writer.write(line: line, event: event, into: &out)
     }
   }
 
   /// Writes a context line (not a match).
-  func emitContext(_ line: UnsafeRawBufferPointer) {
+  mutating func emitContext(_ line: UnsafeRawBufferPointer) {
     guard countBy == nil && !countOnly else { return }
-    writer.write(line: line, event: filter.decoded(line, sameAsJudged: false), into: &out)
+    let event = writer.readsEvent ? filter.decoded(line, sameAsJudged: false) : nil
+    writer.write(line: line, event: event, into: &out)
   }
 
   /// Judges and, if it matches, writes one line.
   @inline(__always)
-  func handle(_ line: UnsafeRawBufferPointer) {
+  mutating func handle(_ line: UnsafeRawBufferPointer) {
     if judge(line) { emitMatch(line) }
   }
 
   /// Handles every line of `block`, which ends at a line boundary (or at the input's end).
   /// With a required literal, it searches the block for it and judges only the lines that
   /// hold it, counting the lines it passes over for `--stats`.
-  func scan(_ block: UnsafeRawBufferPointer) {
+  mutating func scan(_ block: UnsafeRawBufferPointer) {
     guard let literal = filter.literals.first else {
       var start = 0
       while start < block.count && typeError == nil {

@@ -17,6 +17,13 @@ struct LineFilter {
   let timeField: TimeField
   let since: Int64?
   let until: Int64?
+  /// The members judging reads of a JSON line (the query's, the time field's, `--count-by`'s),
+  /// or nil to read lines whole.
+  let projection: JSONProjection?
+  /// Judging reads the level: a line settled early without one is read whole.
+  private let readsLevel: Bool
+  /// The query has a `not` over a field term: a partial answer of "no" is not final.
+  private let negatesFields: Bool
   private var decoder = LineDecoder()
   private(set) var event = Event()
   private let scanner = JSONScanner()
@@ -31,37 +38,94 @@ struct LineFilter {
     timeField = TimeField(name: options.timeField)
     since = options.since
     until = options.until
+    readsLevel = options.query?.readsLevel ?? false
+    negatesFields = options.query?.negatesFields ?? false
+    // `--stats` counts unparsable lines: every line is then read whole.
+    projection = options.stats ? nil : Self.projection(options: options, timeField: timeField)
+  }
+
+  /// The union of what the query, the time range and `--count-by` read; nil if any of them
+  /// needs the whole line or nothing reads a field.
+  static func projection(options: GrepOptions, timeField: TimeField) -> JSONProjection? {
+    var parts: [JSONProjection?] = []
+    if let query = options.query, query.needsFields { parts.append(query.projection) }
+    if options.since != nil || options.until != nil { parts.append(timeField.projection) }
+    if let fields = options.countBy { parts.append(CountBy(fields: fields).projection) }
+    guard var union = parts.first ?? nil else { return nil }
+    for part in parts.dropFirst() {
+      guard let part, let both = union.union(part) else { return nil }
+      union = both
+    }
+    return union
   }
 
   /// Whether `line` matches. Throws when the query compares a numeric field with a string.
+  ///
+  /// With a projection, a JSON line is first judged on the members judging reads, scanned
+  /// only until they are settled. That answer stands when it is "no" and the query cannot
+  /// turn a missing field into a match (no `not` over a field term): the rest of the line,
+  /// valid or not, cannot change it. Otherwise — a match, a level or time not found in what
+  /// was read, a query with such a `not` — the line is read whole and judged again, so every
+  /// answer is the one a whole scan gives (a line broken past its `level` is still plain text).
   mutating func matches(_ line: UnsafeRawBufferPointer) throws(QueryTypeError) -> Bool {
     stats.linesRead += 1
     kind = nil
     for literal in literals where !ByteSearch.contains(line, literal) { return false }
-    var structured = false
-    if decodes {
-      let k = decode(line)
-      structured = k != .plain
-      if since != nil || until != nil {
-        // A CRI line without a time of its own has the runtime's.
-        guard let t = timeField.nanoseconds(of: k, event: event, decoder: decoder) else { return false }
-        if let since, t < since { return false }
-        if let until, t > until { return false }
+    guard decodes else { return try judge(line, .plain) == true }
+    if projection != nil {
+      // (Tested, not bound: a binding would copy the projection for every line.)
+      let k = Self.decode(line, keeping: projection, &decoder, &event, &kind, &stats, scanner)
+      guard k == .json, event.isPartial else { return try judge(line, k) == true }
+      let level: LogLevel?? = readsLevel ? .some(event.level) : .none
+      let undecided = decoder.settledEarly && level == .some(nil)
+      if !undecided, !negatesFields, try judge(line, k, settledEarly: decoder.settledEarly, level: level) == false {
+        return false
       }
     }
-    guard let query else { return true }
-    return try query.matches(structured ? event : nil, line: line)
+    // Decoded first: `judge` reads `self`, which an argument decoded in the call would change
+    // only after `self` was read for the call.
+    let k = decode(line)
+    return try judge(line, k) == true
+  }
+
+  /// Whether the line decoded as `k` (into ``event``) is in the time range and matches; nil
+  /// when `settledEarly` and no time was found in what was read (it may come later).
+  private func judge(
+    _ line: UnsafeRawBufferPointer, _ k: LineKind, settledEarly: Bool = false, level: LogLevel?? = nil
+  ) throws(QueryTypeError) -> Bool? {
+    if since != nil || until != nil {
+      // A CRI line without a time of its own has the runtime's.
+      guard let t = timeField.nanoseconds(of: k, event: event, decoder: decoder) else {
+        return settledEarly ? nil : false
+      }
+      if let since, t < since { return false }
+      if let until, t > until { return false }
+    }
+    guard query != nil else { return true }
+    return try query!.matches(event, structured: k != .plain, line: line, level: level)
   }
 
   /// The decoded form of `line` for output (nil for plain text): the one ``matches(_:)`` made
   /// if it decoded this line, else decoded now (a context line, or raw-mode judging).
-  mutating func decoded(_ line: UnsafeRawBufferPointer, sameAsJudged: Bool) -> Event? {
-    let k = sameAsJudged ? (kind ?? decode(line)) : decode(line)
+  /// - Parameter whole: the caller reads any field (a formatter), not only those judging read
+  ///   (`--count-by`): a partial event is read again whole.
+  mutating func decoded(_ line: UnsafeRawBufferPointer, sameAsJudged: Bool, whole: Bool = true) -> Event? {
+    var k = sameAsJudged ? kind : nil
+    if k == nil || (whole && k != .plain && event.isPartial) { k = decode(line) }
     return k == .plain ? nil : event
   }
 
   private mutating func decode(_ line: UnsafeRawBufferPointer) -> LineKind {
-    let k = decoder.decode(line, into: &event, scanner: scanner)
+    Self.decode(line, keeping: nil, &decoder, &event, &kind, &stats, scanner)
+  }
+
+  /// Decodes `line` into `event` (static, so that the filter's projection is passed along
+  /// without a copy while its state changes).
+  private static func decode(
+    _ line: UnsafeRawBufferPointer, keeping projection: JSONProjection?, _ decoder: inout LineDecoder,
+    _ event: inout Event, _ kind: inout LineKind?, _ stats: inout GrepStats, _ scanner: JSONScanner
+  ) -> LineKind {
+    let k = decoder.decode(line, into: &event, scanner: scanner, keeping: projection)
     kind = k
     if k == .plain, ByteSearch.firstNonSpace(decoder.content) == UInt8(ascii: "{") { stats.unparsable += 1 }
     return k

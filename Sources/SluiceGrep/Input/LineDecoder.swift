@@ -44,10 +44,22 @@ public struct LineDecoder {
   /// next decode — and no longer than the line passed to it.
   public var content: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: contentStart, count: contentCount) }
 
+  /// Whether the last JSON line decoded with a projection was left unread past the members
+  /// that settled it (``Event/ProjectedLoad/settled``).
+  public private(set) var settledEarly = false
+
   /// Decodes `line`: JSON and logfmt lines are loaded into `event` as structured events;
   /// for a plain line `event` is not modified.
-  public mutating func decode(_ line: UnsafeRawBufferPointer, into event: inout Event, scanner: JSONScanner) -> LineKind
-  {
+  ///
+  /// With `projection`, a JSON line is loaded partially (``Event/loadObject(_:keeping:scanner:)``):
+  /// only the members it keeps are read, and only as much of the line as settles them is
+  /// checked. logfmt lines are always converted whole. A line found plain on the way may then
+  /// leave `event` changed (no longer structured).
+  public mutating func decode(
+    _ line: UnsafeRawBufferPointer, into event: inout Event, scanner: JSONScanner,
+    keeping projection: JSONProjection? = nil
+  ) -> LineKind {
+    settledEarly = false
     var body = line
     criPrefix = CRIPrefix.parse(line)
     if let prefix = criPrefix { body = UnsafeRawBufferPointer(rebasing: line[prefix.contentStart...]) }
@@ -58,6 +70,14 @@ public struct LineDecoder {
     while first < body.count && (body[first] == 0x20 || body[first] == 0x09) { first += 1 }
     guard first < body.count else { return .plain }
     if body[first] == UInt8(ascii: "{") {
+      if let projection {
+        // Straight into the caller's event (a swap of two events costs a retain and a release
+        // of each of their buffers, on every line).
+        let load = event.loadObject(body, keeping: projection, scanner: scanner)
+        guard load != .notObject else { return .plain }
+        settledEarly = load == .settled
+        return .json
+      }
       scratch.load(body)
       guard case (.object, _) = scratch.parse(using: scanner) else { return .plain }
       swap(&event, &scratch)

@@ -15,6 +15,9 @@ public struct CountBy {
 
   public init(fields: [String]) { self.fields = fields }
 
+  /// The members counting reads (for a partial scan).
+  public var projection: JSONProjection? { JSONProjection(paths: fields) }
+
   /// Counts one matching line (`event` nil for a plain-text line: every field missing).
   public mutating func add(_ event: Event?) {
     key.removeAll(keepingCapacity: true)

@@ -21,6 +21,9 @@ public struct RecordWriter {
   }
 
   /// Appends `line` (as read), whose decoded form is `event` (nil for a plain-text line).
+  /// Whether ``write(line:event:into:)`` reads the event (raw output copies the line).
+  public var readsEvent: Bool { mode != .raw }
+
   public mutating func write(line: UnsafeRawBufferPointer, event: Event?, into out: inout [UInt8]) {
     switch mode {
     case .raw:

@@ -27,6 +27,12 @@ public struct TimeField: Sendable {
     keys = name.map { [$0] } ?? Self.autoKeys
   }
 
+  /// What the time is read from, for a partial scan (``Event/loadObject(_:keeping:scanner:)``):
+  /// settled by the first key tried; an event with no time in it must then be read whole.
+  public var projection: JSONProjection? {
+    JSONProjection(paths: keys + (name == nil ? Self.journalKeys : []), firstPresentWins: true)
+  }
+
   /// The event's time in Unix nanoseconds; nil if the event is not structured or has no
   /// field that reads as a time.
   public func nanoseconds(in event: Event) -> Int64? {
