@@ -388,6 +388,15 @@ struct JSONScannerInvalidInputTests {
     // Very deep input fails cleanly instead of overflowing a stack.
     let huge = String(repeating: "[", count: 100_000)
     #expect(scanError(huge) == JSONScanError(.tooDeep, at: 512))
+    // The tape-free check keeps the same limits (its container bits span several words).
+    func valid(_ text: String, _ scanner: JSONScanner = JSONScanner()) -> Bool {
+      Array(text.utf8).withUnsafeBytes { scanner.isValid($0) }
+    }
+    #expect(!valid(arrays, scanner) && !valid(objects, scanner) && !valid(deep) && !valid(huge))
+    let mixed512 = (0..<512).map { $0 % 3 == 0 ? #"{"k":"# : "[" }.joined() + "1"
+      + (0..<512).reversed().map { $0 % 3 == 0 ? "}" : "]" }.joined()
+    #expect(valid(mixed512))
+    #expect(!valid(mixed512.replacingOccurrences(of: "1]}", with: "1}}")))
   }
 
   @Test func everyStrictPrefixOfAContainerIsRejected() {
@@ -421,8 +430,15 @@ struct JSONScannerFuzzTests {
   /// well-formed tape and a value that survives write-then-parse unchanged.
   /// - Returns: whether the bytes scanned.
   @discardableResult
+  /// Scans `bytes` and checks what a successful scan gives; also that ``JSONScanner/isValid(_:)``
+  /// (the tape-free check) agrees with the scan.
   static func check(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    switch scan(bytes) {
+    let result = scan(bytes)
+    let scanned = if case .success = result { true } else { false }
+    #expect(
+      bytes.withUnsafeBytes { JSONScanner().isValid($0) } == scanned, "isValid disagrees with scan on \(bytes)",
+      sourceLocation: sourceLocation)
+    switch result {
     case .failure(let error):
       #expect(error.offset >= 0 && error.offset <= bytes.count, "\(error) for \(bytes)", sourceLocation: sourceLocation)
       return false

@@ -64,9 +64,10 @@ struct LineFilter {
   /// With a projection, a JSON line is first judged on the members judging reads, scanned
   /// only until they are settled. That answer stands when it is "no" and the query cannot
   /// turn a missing field into a match (no `not` over a field term): the rest of the line,
-  /// valid or not, cannot change it. Otherwise — a match, a level or time not found in what
-  /// was read, a query with such a `not` — the line is read whole and judged again, so every
-  /// answer is the one a whole scan gives (a line broken past its `level` is still plain text).
+  /// valid or not, cannot change it. A match (or any answer of such a query) stands once the
+  /// whole line is checked to be valid JSON (``JSONScanner/isValid(_:)``, no tape); an invalid
+  /// line is judged as plain text. A level or time not found in what was read sends the line to
+  /// a whole scan. So every answer is the one a whole scan gives.
   mutating func matches(_ line: UnsafeRawBufferPointer) throws(QueryTypeError) -> Bool {
     stats.linesRead += 1
     kind = nil
@@ -78,8 +79,14 @@ struct LineFilter {
       guard k == .json, event.isPartial else { return try judge(line, k) == true }
       let level: LogLevel?? = readsLevel ? .some(event.level) : .none
       let undecided = decoder.settledEarly && level == .some(nil)
-      if !undecided, !negatesFields, try judge(line, k, settledEarly: decoder.settledEarly, level: level) == false {
-        return false
+      if !undecided, let answer = try judge(line, k, settledEarly: decoder.settledEarly, level: level) {
+        if !answer && !negatesFields { return false }
+        // The partial answer is the whole one if the rest of the line is sound JSON; if it is
+        // not, the line is plain text.
+        if scanner.isValid(decoder.content) { return answer }
+        kind = .plain
+        stats.unparsable += 1
+        return try judge(line, .plain) == true
       }
     }
     // Decoded first: `judge` reads `self`, which an argument decoded in the call would change
