@@ -110,11 +110,13 @@ struct GrepCommand: ParsableCommand {
     }
   }
 
-  /// With `--level`, `--since` or `--until` the query may be left out: in
+  /// With `--level`, `--since`, `--until` or `--count-by` the query may be left out: in
   /// `sluice grep -l error app.log` the first argument names a file (or is `-`), so it is read
-  /// as one and the query is empty.
+  /// as one and the query is empty. So too when no file follows it and standard input is a
+  /// terminal (`sluice grep app.log` would otherwise wait for typed input).
   mutating func queryMayBeAFile() {
-    guard level != nil || since != nil || until != nil else { return }
+    let selectsAlone = level != nil || since != nil || until != nil || countBy != nil
+    guard selectsAlone || (files.isEmpty && isatty(0) == 1) else { return }
     var isDirectory: ObjCBool = false
     if query == "-"
       || (FileManager.default.fileExists(atPath: query, isDirectory: &isDirectory) && !isDirectory.boolValue)

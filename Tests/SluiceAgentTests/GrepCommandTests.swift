@@ -54,6 +54,10 @@ struct GrepCommandTests {
     let (both, countBoth, _) = try AgentProcess.run(["grep", "-c", "-l", "warn", "path~api", dir.file("app.log").path])
     #expect(both == 0)
     #expect(countBoth == "2\n")
+    // `--count-by` alone selects every line.
+    let (_, table, _) = try AgentProcess.run(["grep", "--count-by", "level", dir.file("app.log").path])
+    #expect(table.hasPrefix("count       %  level\n"), "\(table)")
+    #expect(table.contains("error"), "\(table)")
   }
 
   @Test func exitStatusesAndErrors() throws {

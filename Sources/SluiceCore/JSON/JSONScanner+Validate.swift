@@ -24,31 +24,33 @@ extension JSONScanner {
   ) throws(JSONScanError) -> Bool {
     var i = skipWhitespace(p, n, 0)
     var depth = 0
-    @inline(__always) func inObject() -> Bool { kinds[(depth - 1) >> 6] & (1 << UInt64((depth - 1) & 63)) != 0 }
-    @inline(__always) func skipKey() throws(JSONScanError) {
-      guard i < n, p[i] == UInt8(ascii: "\"") else { throw JSONScanError(.unexpectedCharacter, at: i) }
-      _ = try scanString(p, n, &i)
-      i = skipWhitespace(p, n, i)
-      guard i < n, p[i] == UInt8(ascii: ":") else { throw JSONScanError(.unexpectedCharacter, at: i) }
-      i = skipWhitespace(p, n, i + 1)
-    }
+    var expectKey = false
     value: while true {
+      if expectKey {
+        // `"key"` `:` before an object's value.
+        guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+        _ = try scanString(p, n, &i)
+        i = skipWhitespace(p, n, i)
+        guard i < n, p[i] == UInt8(ascii: ":") else { return false }
+        i = skipWhitespace(p, n, i + 1)
+        expectKey = false
+      }
       guard i < n else { return false }
       switch p[i] {
       case UInt8(ascii: "{"), UInt8(ascii: "["):
         let isObject = p[i] == UInt8(ascii: "{")
-        depth += 1
-        if depth > maxDepth { return false }
-        let word = (depth - 1) >> 6
-        let bit: UInt64 = 1 << UInt64((depth - 1) & 63)
+        if depth == maxDepth { return false }
+        let word = depth >> 6
+        let bit: UInt64 = 1 << UInt64(depth & 63)
         kinds[word] = isObject ? kinds[word] | bit : kinds[word] & ~bit
+        depth += 1
         i = skipWhitespace(p, n, i + 1)
         guard i < n else { return false }
         if p[i] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
           depth -= 1
           i += 1
         } else {
-          if isObject { try skipKey() }
+          expectKey = isObject
           continue value
         }
       case UInt8(ascii: "\""):
@@ -65,13 +67,13 @@ extension JSONScanner {
         i = skipWhitespace(p, n, i)
         if depth == 0 { return i == n }
         guard i < n else { return false }
-        let object = inObject()
+        let inObject = kinds[(depth - 1) >> 6] & (1 << UInt64((depth - 1) & 63)) != 0
         if p[i] == UInt8(ascii: ",") {
           i = skipWhitespace(p, n, i + 1)
-          if object { try skipKey() }
+          expectKey = inObject
           continue value
         }
-        guard p[i] == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return false }
+        guard p[i] == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return false }
         depth -= 1
         i += 1
       }
