@@ -98,6 +98,43 @@ import Testing
     #expect(members(text, tape) == ["error": ["type": "Timeout"]])
   }
 
+  /// Validating: one pass that keeps the projection's members and checks everything else as
+  /// a whole scan does; it succeeds exactly when the whole scan does.
+  @Test func validatingScansAcceptExactlyWhatAWholeScanAccepts() throws {
+    let p = try #require(JSONProjection(keys: ["level"], settling: ["level"]))
+    func validating(_ text: String) -> Bool {
+      var tape: [JSONToken] = []
+      return
+        (try? Array(text.utf8).withUnsafeBytes { raw throws(JSONScanError) in
+          try JSONScanner().scanObject(raw, keeping: p, validating: true, into: &tape)
+        }) == true
+    }
+    #expect(validating(#"{"level":"info","a":{"b":[1,2.5e3,true,null,"\u00e9"]},"c":"x"}"#))
+    #expect(!validating(#"{"level":"info","a":nope}"#))  // skipped, but checked
+    #expect(!validating(#"{"level":"info","a":"bad \x"}"#))
+    #expect(!validating(#"{"level":"info","a":01}"#))
+    var rng = SplitMix64(seed: 11)
+    let interesting = Array(#"{}[],:"\0-e.tfn"#.utf8) + [0x00, 0x80, 0xC0, 0xFF]
+    var agreed = 0
+    for _ in 0..<3000 {
+      var bytes = jsonBytes(
+        .object([JSONMember("level", randomValue(&rng, depth: 1)), JSONMember("z", randomValue(&rng))]))
+      if rng.oneIn(2) {
+        let at = rng.below(bytes.count)
+        bytes[at] = interesting[rng.below(interesting.count)]
+      }
+      let whole = if case .success = scan(bytes) { true } else { false }
+      var tape: [JSONToken] = []
+      let one =
+        (try? bytes.withUnsafeBytes { raw throws(JSONScanError) in
+          try JSONScanner().scanObject(raw, keeping: p, validating: true, into: &tape)
+        }) != nil
+      #expect(one == whole || !(bytes.first == UInt8(ascii: "{")), "\(String(decoding: bytes, as: UTF8.self))")
+      if one == whole { agreed += 1 }
+    }
+    #expect(agreed > 2900)
+  }
+
   /// Random objects and projections: every settling key reads the same value as on the full
   /// tape (first occurrence), and so does every kept key when the scan went to the end.
   @Test func randomObjectsReadTheSameAsAFullScan() throws {

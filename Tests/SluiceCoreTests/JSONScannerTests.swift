@@ -393,7 +393,8 @@ struct JSONScannerInvalidInputTests {
       Array(text.utf8).withUnsafeBytes { scanner.isValid($0) }
     }
     #expect(!valid(arrays, scanner) && !valid(objects, scanner) && !valid(deep) && !valid(huge))
-    let mixed512 = (0..<512).map { $0 % 3 == 0 ? #"{"k":"# : "[" }.joined() + "1"
+    let mixed512 =
+      (0..<512).map { $0 % 3 == 0 ? #"{"k":"# : "[" }.joined() + "1"
       + (0..<512).reversed().map { $0 % 3 == 0 ? "}" : "]" }.joined()
     #expect(valid(mixed512))
     #expect(!valid(mixed512.replacingOccurrences(of: "1]}", with: "1}}")))

@@ -183,6 +183,21 @@ struct GrepEngineTests {
       #expect(partial.output == whole.output, "\(query)")
       #expect(partial.status == whole.status, "\(query)")
     }
+    // No query: `--count-by` and a time range check each line whole in the projected scan.
+    for configure in [
+      { (o: inout GrepOptions) in o.countBy = ["service"] }, { $0.countBy = ["level", "http.status"] },
+    ] {
+      let partial = try GrepRun.run(nil, [log]) {
+        $0.threads = 1
+        configure(&$0)
+      }
+      let whole = try GrepRun.run(nil, [log]) {
+        $0.threads = 1
+        $0.stats = true
+        configure(&$0)
+      }
+      #expect(partial.output == whole.output)
+    }
     // Spot checks of what a whole scan says.
     // Broken lines (the first, and `nope`) are plain text; `x1` is no level, so the
     // next level key tells; the first of two `level`s counts; an escaped key is decoded.

@@ -11,8 +11,26 @@ extension JSONScanner {
   /// checked only as far as it is read, so an object broken past its kept members can scan.
   /// - Returns: whether the scan reached the object's end (false: it stopped when settled).
   /// - Throws: when the text is not an object, or breaks in what was read.
+  ///
+  /// With `validating`, the members not kept are checked as ``scan(_:into:)`` checks them and
+  /// the scan never stops early: it returns only for a valid object (one pass, for a reader
+  /// that would check the whole text anyway).
   public func scanObject(
-    _ bytes: UnsafeRawBufferPointer, keeping projection: JSONProjection, into tape: inout [JSONToken]
+    _ bytes: UnsafeRawBufferPointer, keeping projection: JSONProjection, validating: Bool = false,
+    into tape: inout [JSONToken]
+  ) throws(JSONScanError) -> Bool {
+    guard validating else { return try scanObject(bytes, projection, kinds: nil, into: &tape) }
+    // `withUnsafeTemporaryAllocation` rethrows untyped errors: the result crosses it as a value.
+    return try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: maxDepth / 64 + 1) { kinds in
+      Result { () throws(JSONScanError) -> Bool in try scanObject(bytes, projection, kinds: kinds, into: &tape) }
+    }.get()
+  }
+
+  /// ``scanObject(_:keeping:validating:into:)``; `kinds` (room for one bit per level of
+  /// nesting) is given when validating.
+  private func scanObject(
+    _ bytes: UnsafeRawBufferPointer, _ projection: JSONProjection, kinds: UnsafeMutableBufferPointer<UInt64>?,
+    into tape: inout [JSONToken]
   ) throws(JSONScanError) -> Bool {
     tape.removeAll(keepingCapacity: true)
     let n = bytes.count
@@ -28,7 +46,7 @@ extension JSONScanner {
     i = Self.skipWhitespace(p, n, i + 1)
     guard i < n else { throw JSONScanError(.unexpectedEnd, at: i) }
     var seen: UInt64 = 0
-    let settling = projection.settlingMask
+    let settling = kinds == nil ? projection.settlingMask : 0
     if p[i] != UInt8(ascii: "}") {
       while true {
         guard p[i] == UInt8(ascii: "\"") else { throw JSONScanError(.unexpectedCharacter, at: i) }
@@ -44,6 +62,9 @@ extension JSONScanner {
           tape.append(JSONToken(kind: .key, start: ks, end: ke, hasEscapes: escaped))
           i = try scanValue(p, n, from: i, depth: 1, into: &tape)
           if let k { seen |= 1 << UInt64(k) }
+        } else if let kinds {
+          i = try Self.validateValue(p, n, from: i, depth: 1, maxDepth: maxDepth, kinds: kinds)
+          i = Self.skipWhitespace(p, n, i)
         } else {
           i = try Self.skipValue(p, n, i)
           i = Self.skipWhitespace(p, n, i)

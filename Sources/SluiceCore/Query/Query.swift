@@ -69,6 +69,13 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
     compiled = Compiled(node: try QueryParser.parse(text))
   }
 
+  private init(compiled: Compiled) { self.compiled = compiled }
+
+  /// The same query compiled again, sharing no object with this one: for a thread of its own.
+  /// Threads that evaluate one shared query retain and release the same objects on every line,
+  /// and those reference counts bounce between the cores' caches.
+  public func compiledAgain() -> Query { Query(compiled: Compiled(node: node)) }
+
   /// The query in a canonical spelling (`level>=error and (a=1 or b~"x")`).
   public var description: String { node.description }
 

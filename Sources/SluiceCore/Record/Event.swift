@@ -70,12 +70,15 @@ public struct Event: Sendable {
   /// keeps (``JSONScanner/scanObject(_:keeping:into:)``). The event is structured and
   /// ``isPartial``: lookups of kept keys are right, other keys are absent.
   @discardableResult
+  /// With `validating`, the whole line is checked as ``parse(using:)`` checks it (and so read
+  /// to its end): ``ProjectedLoad/complete`` then means valid JSON.
   public mutating func loadObject(
-    _ line: UnsafeRawBufferPointer, keeping projection: JSONProjection, scanner: JSONScanner
+    _ line: UnsafeRawBufferPointer, keeping projection: JSONProjection, validating: Bool = false,
+    scanner: JSONScanner
   ) -> ProjectedLoad {
     do {
       // Scanned where it lies, then only what the tape reaches is copied (the offsets stay).
-      let complete = try scanner.scanObject(line, keeping: projection, into: &tape)
+      let complete = try scanner.scanObject(line, keeping: projection, validating: validating, into: &tape)
       load(UnsafeRawBufferPointer(rebasing: line[0..<Int(tape[tape.count - 1].end)]))
       isStructured = true
       isPartial = true

@@ -69,7 +69,8 @@ struct WorkerLines {
   mutating func emitMatch(_ line: UnsafeRawBufferPointer) {
     filter.stats.matched += 1
     if countBy != nil {
-      countBy!.add(filter.decoded(line, sameAsJudged: true, whole: false))
+      let structured = filter.decode(line, sameAsJudged: true, whole: false)
+      countBy!.add(filter.event, structured: structured)
     } else if !countOnly {
       let event = writer.readsEvent ? filter.decoded(line, sameAsJudged: true) : nil
       writer.write(line: line, event: event, into: &out)

@@ -24,6 +24,9 @@ struct LineFilter {
   private let readsLevel: Bool
   /// The query has a `not` over a field term: a partial answer of "no" is not final.
   private let negatesFields: Bool
+  /// Every decoded line is an answer of "yes" (no query: `--count-by`, a time range alone),
+  /// which must be confirmed on the whole line: the projected scan checks it in the same pass.
+  private let validatesWhileScanning: Bool
   private var decoder = LineDecoder()
   private(set) var event = Event()
   private let scanner = JSONScanner()
@@ -32,7 +35,8 @@ struct LineFilter {
   var stats = GrepStats()
 
   init(options: GrepOptions) {
-    query = options.query
+    // A compilation of its own (and so a projection of its own): see Query.compiledAgain().
+    query = options.query?.compiledAgain()
     literals = (options.query?.requiredLiterals ?? []).sorted { $0.count > $1.count }
     decodes = options.needsDecoding
     timeField = TimeField(name: options.timeField)
@@ -40,8 +44,11 @@ struct LineFilter {
     until = options.until
     readsLevel = options.query?.readsLevel ?? false
     negatesFields = options.query?.negatesFields ?? false
+    validatesWhileScanning = options.query == nil
     // `--stats` counts unparsable lines: every line is then read whole.
-    projection = options.stats ? nil : Self.projection(options: options, timeField: timeField)
+    var own = options
+    own.query = query
+    projection = options.stats ? nil : Self.projection(options: own, timeField: timeField)
   }
 
   /// The union of what the query, the time range and `--count-by` read; nil if any of them
@@ -73,9 +80,14 @@ struct LineFilter {
     kind = nil
     for literal in literals where !ByteSearch.contains(line, literal) { return false }
     guard decodes else { return try judge(line, .plain) == true }
+    if projection != nil && validatesWhileScanning {
+      // Every line would be checked whole: one pass reads the members and checks the rest.
+      let k = Self.decode(line, keeping: projection, validating: true, &decoder, &event, &kind, &stats, scanner)
+      return try judge(line, k) == true
+    }
     if projection != nil {
       // (Tested, not bound: a binding would copy the projection for every line.)
-      let k = Self.decode(line, keeping: projection, &decoder, &event, &kind, &stats, scanner)
+      let k = Self.decode(line, keeping: projection, validating: false, &decoder, &event, &kind, &stats, scanner)
       guard k == .json, event.isPartial else { return try judge(line, k) == true }
       let level: LogLevel?? = readsLevel ? .some(event.level) : .none
       let undecided = decoder.settledEarly && level == .some(nil)
@@ -117,22 +129,29 @@ struct LineFilter {
   /// - Parameter whole: the caller reads any field (a formatter), not only those judging read
   ///   (`--count-by`): a partial event is read again whole.
   mutating func decoded(_ line: UnsafeRawBufferPointer, sameAsJudged: Bool, whole: Bool = true) -> Event? {
+    decode(line, sameAsJudged: sameAsJudged, whole: whole) ? event : nil
+  }
+
+  /// Makes ``event`` the decoded form of `line` as ``decoded(_:sameAsJudged:whole:)`` does and
+  /// returns whether the line is structured (``event`` is then it), without copying the event.
+  mutating func decode(_ line: UnsafeRawBufferPointer, sameAsJudged: Bool, whole: Bool) -> Bool {
     var k = sameAsJudged ? kind : nil
     if k == nil || (whole && k != .plain && event.isPartial) { k = decode(line) }
-    return k == .plain ? nil : event
+    return k != .plain
   }
 
   private mutating func decode(_ line: UnsafeRawBufferPointer) -> LineKind {
-    Self.decode(line, keeping: nil, &decoder, &event, &kind, &stats, scanner)
+    Self.decode(line, keeping: nil, validating: false, &decoder, &event, &kind, &stats, scanner)
   }
 
   /// Decodes `line` into `event` (static, so that the filter's projection is passed along
   /// without a copy while its state changes).
   private static func decode(
-    _ line: UnsafeRawBufferPointer, keeping projection: JSONProjection?, _ decoder: inout LineDecoder,
+    _ line: UnsafeRawBufferPointer, keeping projection: JSONProjection?, validating: Bool,
+    _ decoder: inout LineDecoder,
     _ event: inout Event, _ kind: inout LineKind?, _ stats: inout GrepStats, _ scanner: JSONScanner
   ) -> LineKind {
-    let k = decoder.decode(line, into: &event, scanner: scanner, keeping: projection)
+    let k = decoder.decode(line, into: &event, scanner: scanner, keeping: projection, validating: validating)
     kind = k
     if k == .plain, ByteSearch.firstNonSpace(decoder.content) == UInt8(ascii: "{") { stats.unparsable += 1 }
     return k

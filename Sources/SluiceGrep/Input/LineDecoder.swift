@@ -53,11 +53,12 @@ public struct LineDecoder {
   ///
   /// With `projection`, a JSON line is loaded partially (``Event/loadObject(_:keeping:scanner:)``):
   /// only the members it keeps are read, and only as much of the line as settles them is
-  /// checked. logfmt lines are always converted whole. A line found plain on the way may then
+  /// checked (all of it, `validating`: then only a valid line is ``LineKind/json``). logfmt
+  /// lines are always converted whole. A line found plain on the way may then
   /// leave `event` changed (no longer structured).
   public mutating func decode(
     _ line: UnsafeRawBufferPointer, into event: inout Event, scanner: JSONScanner,
-    keeping projection: JSONProjection? = nil
+    keeping projection: JSONProjection? = nil, validating: Bool = false
   ) -> LineKind {
     settledEarly = false
     var body = line
@@ -73,7 +74,7 @@ public struct LineDecoder {
       if let projection {
         // Straight into the caller's event (a swap of two events costs a retain and a release
         // of each of their buffers, on every line).
-        let load = event.loadObject(body, keeping: projection, scanner: scanner)
+        let load = event.loadObject(body, keeping: projection, validating: validating, scanner: scanner)
         guard load != .notObject else { return .plain }
         settledEarly = load == .settled
         return .json

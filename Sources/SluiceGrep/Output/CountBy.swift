@@ -20,8 +20,14 @@ public struct CountBy {
 
   /// Counts one matching line (`event` nil for a plain-text line: every field missing).
   public mutating func add(_ event: Event?) {
+    if let event { add(event, structured: true) } else { add(Event(), structured: false) }
+  }
+
+  /// Counts one matching line; `structured` false stands for a plain-text line (every field
+  /// missing), whatever `event` holds. (No optional to wrap the event in: no copy of it.)
+  public mutating func add(_ event: Event, structured: Bool) {
     key.removeAll(keepingCapacity: true)
-    if let event, event.isStructured {
+    if structured && event.isStructured {
       event.bytes.withUnsafeBytes { bytes in
         for field in fields {
           if let i = JSONTape.lookup(path: field, inObjectAt: 0, tape: event.tape, bytes: bytes) {
