@@ -186,6 +186,29 @@ struct EventLevelTests {
     #expect(structuredEvent(json).level == expected)
   }
 
+  /// The one-walk reading agrees with a lookup per key on objects made of level keys in any
+  /// order, repeated, nested under `log`, escaped, with names, numbers and non-levels.
+  @Test func oneWalkAgreesWithALookupPerKey() {
+    var rng = SplitMix64(seed: 99)
+    let keys = SchemaKeys.level + ["severity_number", "log", "msg", "levels", "Level", #"le\u0076el"#]
+    let values = [
+      #""error""#, #""WARN""#, #""x1""#, "30", "50", "17", "99", "true", "null", #"{"level":"debug"}"#,
+      #""\u0045RROR""#,
+      #"{"origin":{}}"#,
+    ]
+    var withLevel = 0
+    for _ in 0..<3000 {
+      let members = (0..<rng.below(6)).map { _ in
+        #""\#(keys[rng.below(keys.count)])":\#(values[rng.below(values.count)])"#
+      }
+      let event = structuredEvent("{" + members.joined(separator: ",") + "}")
+      let slow = event.bytes.withUnsafeBytes { event.levelByLookup($0) }
+      #expect(event.level == slow, "\(members)")
+      if slow != nil { withLevel += 1 }
+    }
+    #expect(withLevel > 1000)
+  }
+
   @Test func rawAndWrappedEventsHaveNoLevel() {
     #expect(rawEvent(#"{"level":"error"}"#).level == nil)  // not parsed yet
     #expect(Event("ERROR something failed").level == nil)  // wrapped text has only a message

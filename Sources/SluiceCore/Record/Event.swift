@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// One log event on its way through a pipeline, kept as UTF-8 bytes.
 ///
 /// An event starts as a raw line (``isStructured`` is false). ``parse(using:)`` turns it
@@ -215,27 +221,89 @@ public struct Event: Sendable {
   public var level: LogLevel? {
     guard isStructured else { return nil }
     return bytes.withUnsafeBytes { raw -> LogLevel? in
-      for key in SchemaKeys.level {
-        guard let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: raw) else { continue }
-        let t = tape[i]
-        if t.kind == .string {
-          if !t.hasEscapes {
-            if let l = LogLevel.parse(UnsafeRawBufferPointer(rebasing: raw[t.range])) { return l }
-          } else if let l = LogLevel.parse(JSONTape.string(at: i, tape: tape, bytes: raw)) {
-            return l
-          }
-        } else if t.kind == .number, let n = Self.integer(raw, t), let l = LogLevel.fromNumericLevel(n) {
-          return l
-        }
+      // One walk over the top-level keys finds the first occurrence of each level key
+      // (``SchemaKeys/level``, then `severity_number`, and `log` for `log.level` nested).
+      var at = SIMD8<Int32>(repeating: -1)
+      var i = 1
+      while i < tape.count, tape[i].kind == .key {
+        let k = tape[i]
+        if k.hasEscapes { return levelByLookup(raw) }
+        let slot = Self.levelKeySlot(UnsafeRawBufferPointer(rebasing: raw[k.range]))
+        if slot >= 0 && at[slot] < 0 { at[slot] = Int32(i + 1) }
+        i = JSONTape.next(after: i + 1, in: tape)
       }
-      for key in SchemaKeys.severityNumber {
-        guard let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: raw), tape[i].kind == .number,
-          let n = Self.integer(raw, tape[i]), let l = LogLevel.fromOTelSeverity(n)
-        else { continue }
-        return l
+      if at[1] < 0, at[7] >= 0,
+        let nested = Self.levelKeyBytes[0].withUnsafeBytes({
+          JSONTape.member($0, inObjectAt: Int(at[7]), tape: tape, bytes: raw)
+        })
+      {
+        at[1] = Int32(nested)
       }
+      for slot in 0..<6 where at[slot] >= 0 {
+        if let l = levelOfText(at: Int(at[slot]), raw) { return l }
+      }
+      if at[6] >= 0 { return severityNumber(at: Int(at[6]), raw) }
       return nil
     }
+  }
+
+  /// The slot of a level key in ``level``'s walk: its index in ``SchemaKeys/level``, 6 for
+  /// `severity_number`, 7 for `log`; -1 for any other key.
+  @inline(__always)
+  static func levelKeySlot(_ key: UnsafeRawBufferPointer) -> Int {
+    let candidates: (Int, Int)
+    switch key.count {
+    case 3: candidates = (4, 7)  // lvl, log
+    case 5: candidates = (0, -1)  // level
+    case 8: candidates = (3, 5)  // severity, loglevel
+    case 9: candidates = (1, -1)  // log.level
+    case 13: candidates = (2, -1)  // severity_text
+    case 15: candidates = (6, -1)  // severity_number
+    default: return -1
+    }
+    @inline(__always) func equals(_ slot: Int) -> Bool {
+      slot >= 0
+        && Self.levelKeyBytes[slot].withUnsafeBytes { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+    }
+    if equals(candidates.0) { return candidates.0 }
+    if equals(candidates.1) { return candidates.1 }
+    return -1
+  }
+
+  /// The keys of ``levelKeySlot(_:)``'s slots, as bytes; slot 0 (`level`) also names the key
+  /// inside `log`.
+  static let levelKeyBytes: [[UInt8]] = (SchemaKeys.level + SchemaKeys.severityNumber + ["log"]).map { Array($0.utf8) }
+
+  /// A level read from the value at `i`: a name, or a number on the pino/bunyan scale.
+  private func levelOfText(at i: Int, _ raw: UnsafeRawBufferPointer) -> LogLevel? {
+    let t = tape[i]
+    if t.kind == .string {
+      if !t.hasEscapes { return LogLevel.parse(UnsafeRawBufferPointer(rebasing: raw[t.range])) }
+      return LogLevel.parse(JSONTape.string(at: i, tape: tape, bytes: raw))
+    }
+    if t.kind == .number, let n = Self.integer(raw, t) { return LogLevel.fromNumericLevel(n) }
+    return nil
+  }
+
+  /// A level read from an OpenTelemetry `severity_number` at `i`.
+  private func severityNumber(at i: Int, _ raw: UnsafeRawBufferPointer) -> LogLevel? {
+    guard tape[i].kind == .number, let n = Self.integer(raw, tape[i]) else { return nil }
+    return LogLevel.fromOTelSeverity(n)
+  }
+
+  /// ``level`` by one lookup per key (for objects with escaped keys).
+  func levelByLookup(_ raw: UnsafeRawBufferPointer) -> LogLevel? {
+    for key in SchemaKeys.level {
+      guard let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: raw) else { continue }
+      if let l = levelOfText(at: i, raw) { return l }
+    }
+    for key in SchemaKeys.severityNumber {
+      guard let i = JSONTape.lookup(path: key, inObjectAt: 0, tape: tape, bytes: raw),
+        let l = severityNumber(at: i, raw)
+      else { continue }
+      return l
+    }
+    return nil
   }
 
   /// A small non-negative integer literal's value, without building a string.
