@@ -311,22 +311,33 @@ final class FileTailer {
         if fstat(active[path]!.fd, &st) == 0 { sizeBefore[path] = UInt64(st.st_size) }
       }
     }
-    var k = 0
-    while k < draining.count {
-      var t = draining[k]
-      let n = read(&t, into: &chunks, budget: max(budget - used, 0))
-      used += n
-      if n > 0 { t.idleSince = .now }
-      if n == 0, let since = t.idleSince, ContinuousClock.now - since >= rotateWait {
-        logger.info("closing rotated or removed file", metadata: ["path": "\(t.path)", "identity": "\(t.identity)"])
-        close(t.fd)
-        draining.remove(at: k)
-        continue
+    // Retired files (being drained) and rotated ones together, the least recently modified
+    // first: a file retired in a discovery that missed its new name (a directory read racing
+    // logrotate's renames) is no older for that than a rotated file still being caught up on.
+    var older: [(modified: Int64, draining: Int?, path: String?)] =
+      draining.indices.map { (draining[$0].lastModified, $0, nil) }
+      + rotated.map { (active[$0]!.lastModified, nil, $0) }
+    older.sort { $0.modified < $1.modified }
+    var closed: [Int] = []
+    for entry in older {
+      if let k = entry.draining {
+        var t = draining[k]
+        let n = read(&t, into: &chunks, budget: max(budget - used, 0))
+        used += n
+        if n > 0 { t.idleSince = .now }
+        if n == 0, let since = t.idleSince, ContinuousClock.now - since >= rotateWait {
+          logger.info("closing rotated or removed file", metadata: ["path": "\(t.path)", "identity": "\(t.identity)"])
+          close(t.fd)
+          closed.append(k)
+        }
+        draining[k] = t
+      } else if let path = entry.path, used < budget, var t = active[path] {
+        used += read(&t, into: &chunks, budget: budget - used)
+        active[path] = t
       }
-      draining[k] = t
-      k += 1
     }
-    for path in rotated + current {
+    for k in closed.sorted(by: >) { draining.remove(at: k) }
+    for path in current {
       guard used < budget, var t = active[path] else { continue }
       var allowed = budget - used
       if let size = sizeBefore[path], size >= t.readOffset { allowed = min(allowed, Int(size - t.readOffset)) }
