@@ -6,7 +6,7 @@ import Testing
 
 /// The in-memory sink queue: bounded, acknowledgements in push order whatever order
 /// senders finish in, and drop policies that count what they drop.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))  // a hang, not a slow run: the full suite can starve a test for a minute
 struct MemoryQueueTests {
   final class Acks: Sendable {
     let values = Mutex<[UInt64]>([])

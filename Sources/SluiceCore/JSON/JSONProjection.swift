@@ -22,6 +22,8 @@ public final class JSONProjection: Sendable {
   /// Bit `n % 64` is set when some kept key is `n` bytes long: most keys of a line are
   /// passed over on this one test.
   private let lengths: UInt64
+  /// Bit `b % 64` is set when some kept key starts with byte `b` (a second one-test filter).
+  private let firstBytes: UInt64
 
   /// The most keys a projection holds (one bit each in a mask).
   public static let maxKeys = 64
@@ -38,11 +40,13 @@ public final class JSONProjection: Sendable {
     var storage: [UInt8] = []
     var ranges: [Range<Int>] = []
     var lengths: UInt64 = 0
+    var firstBytes: UInt64 = 0
     var mask: UInt64 = 0
     for key in unique {
       ranges.append(storage.count..<storage.count + key.count)
       storage += key
       lengths |= 1 << UInt64(key.count & 63)
+      firstBytes |= 1 << UInt64((key.first ?? 0) & 63)
     }
     for key in settling {
       if let k = unique.firstIndex(of: Array(key.utf8)) { mask |= 1 << UInt64(k) }
@@ -50,6 +54,7 @@ public final class JSONProjection: Sendable {
     self.storage = storage
     self.ranges = ranges
     self.lengths = lengths
+    self.firstBytes = firstBytes
     settlingMask = mask
   }
 
@@ -91,7 +96,9 @@ public final class JSONProjection: Sendable {
   /// The index of the kept key equal to `key`, or nil.
   @inline(__always)
   func index(of key: UnsafeRawBufferPointer) -> Int? {
-    guard lengths & (1 << UInt64(key.count & 63)) != 0 else { return nil }
+    guard lengths & (1 << UInt64(key.count & 63)) != 0,
+      firstBytes & (1 << UInt64((key.first ?? 0) & 63)) != 0
+    else { return nil }
     return storage.withUnsafeBytes { s in
       for (k, r) in ranges.enumerated() where r.count == key.count {
         if r.isEmpty || memcmp(s.baseAddress! + r.lowerBound, key.baseAddress!, r.count) == 0 { return k }

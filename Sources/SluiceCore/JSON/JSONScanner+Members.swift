@@ -60,7 +60,14 @@ extension JSONScanner {
         let k = escaped ? nil : projection.index(of: UnsafeRawBufferPointer(start: p + Int(ks), count: Int(ke - ks)))
         if escaped || k != nil {
           tape.append(JSONToken(kind: .key, start: ks, end: ke, hasEscapes: escaped))
-          i = try scanValue(p, n, from: i, depth: 1, into: &tape)
+          if p[i] == UInt8(ascii: "\"") {
+            // The common case, without the general value scanner's set-up.
+            let (vs, ve, valueEscaped) = try Self.scanString(p, n, &i)
+            tape.append(JSONToken(kind: .string, start: vs, end: ve, hasEscapes: valueEscaped))
+            i = Self.skipWhitespace(p, n, i)
+          } else {
+            i = try scanValue(p, n, from: i, depth: 1, into: &tape)
+          }
           if let k { seen |= 1 << UInt64(k) }
         } else if let kinds {
           i = try Self.validateValue(p, n, from: i, depth: 1, maxDepth: maxDepth, kinds: kinds)

@@ -56,8 +56,18 @@ public struct Event: Sendable {
 
   /// Replaces the content with a raw line.
   public mutating func load(_ line: UnsafeRawBufferPointer) {
-    bytes.removeAll(keepingCapacity: true)
-    bytes.append(contentsOf: line)
+    if bytes.capacity >= line.count && !line.isEmpty {
+      // In place, without emptying the array first (one copy, no per-call generic paths).
+      if bytes.count > line.count {
+        bytes.removeLast(bytes.count - line.count)
+      } else if bytes.count < line.count {
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[bytes.count...]))
+      }
+      bytes.withUnsafeMutableBytes { $0.copyMemory(from: line) }
+    } else {
+      bytes.removeAll(keepingCapacity: true)
+      bytes.append(contentsOf: line)
+    }
     isStructured = false
     isPartial = false
   }
