@@ -36,7 +36,7 @@ struct GrepCommand: ParsableCommand {
       unreadable input — the others are still read).
       """)
 
-  @Argument(help: "The query ('' for every line; may be left out with --level, --since or --until).")
+  @Argument(help: "The query ('' for every line; may be left out with --level, --since, --until or --count-by).")
   var query: String = ""
 
   @Argument(help: "Files to read (standard input if none, or '-').")

