@@ -70,8 +70,9 @@ struct FlakyReceiverTests {
         #expect(response.body == "/c\(i)/r\(round)")
       }
     }
-    // One connection at a time would take 32 × 200 ms.
-    #expect(clock.now - start < .seconds(3))
+    // One connection at a time would take 32 × 200 ms = 6.4 s; the bound leaves the loaded suite
+    // room without letting a serial receiver pass.
+    #expect(clock.now - start < .milliseconds(6_000))
     #expect(receiver.connections == 16)
     #expect(receiver.accepted.count == 32)
   }
@@ -254,14 +255,15 @@ struct FlakyReceiverTests {
     let clock = ContinuousClock()
     var start = clock.now
     #expect(await waiting.value)
-    #expect(clock.now - start < .seconds(5))
+    // Upper bounds only catch a hang: the full suite can starve this task for seconds.
+    #expect(clock.now - start < .seconds(60))
     #expect(await receiver.waitUntil(timeout: .zero) { $0.map(\.path) == ["/a", "/b"] })
 
     start = clock.now
     #expect(await receiver.waitUntil(timeout: .milliseconds(300)) { $0.count > 2 } == false)
     let elapsed = clock.now - start
     #expect(elapsed >= .milliseconds(300))
-    #expect(elapsed < .seconds(5))
+    #expect(elapsed < .seconds(60))
   }
 
   @Test func stopReturnsPromptlyAndClosesEverything() async throws {
@@ -284,12 +286,13 @@ struct FlakyReceiverTests {
     let waiting = Task { await receiver.waitUntil(timeout: .seconds(60)) { $0.count > 100 } }
 
     // "Promptly" is measured against the 600 s reply delay and the 60 s wait, with room for a
-    // loaded 2-core CI machine running every suite at once (3.5 s was seen there).
+    // loaded 2-core CI machine running every suite at once (3.5 s was seen there, and a task
+    // starved for over 5 s elsewhere in the same run).
     let start = clock.now
     receiver.stop()
-    #expect(clock.now - start < .seconds(8))
+    #expect(clock.now - start < .seconds(30))
     #expect(await waiting.value == false)
-    #expect(clock.now - start < .seconds(10))
+    #expect(clock.now - start < .seconds(30))
     for client in idle + [slow] { #expect(client.readEnd(within: .seconds(2)) == .closed) }
     #expect(throws: Client.Failure.self) { try Client(port: receiver.port) }
     receiver.stop()  // again: a no-op
