@@ -179,6 +179,7 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+        .product(name: "Yams", package: "Yams"),
       ],
       // Read from the source tree (#filePath), not bundled.
       exclude: ["Fixtures"]),

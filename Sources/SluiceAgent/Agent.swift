@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import AsyncHTTPClient
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -164,6 +165,7 @@ public final class Agent: Service {
     let metrics = self.metrics
     let health = self.health
     let grace = config.shutdownGrace.duration
+    let checkpointFailures = metrics.checkpointWriteErrors()
     let sinks = LiveSinks(dataDir: dataDir, ack: ack, metrics: metrics, board: health.board, logger: logger)
     let queues: [any SinkQueue]
     do {
@@ -224,7 +226,7 @@ public final class Agent: Service {
           // Checkpoints are written on an interval and once more at the end.
           while !stop.isStopped && !Task.isCancelled {
             await stop.sleep(for: config.checkpointInterval.duration)
-            Self.save(store, sinks, logger)
+            Self.save(store, sinks, logger, failures: checkpointFailures)
           }
         }
         // Sources and the batch timer; when all have returned, the pipeline input ends.
@@ -248,7 +250,7 @@ public final class Agent: Service {
       health.watchdog.beginStopping()  // loops that now finish are not dead
       stop.stop()
     }
-    Self.save(store, sinks, logger)
+    Self.save(store, sinks, logger, failures: checkpointFailures)
     let left = ack.unacknowledged
     if left > 0 {
       logger.warning(
@@ -270,20 +272,24 @@ public final class Agent: Service {
 
   /// Saves checkpoints, after making buffered batches durable (a checkpoint must never
   /// point past events that are neither delivered nor on disk).
-  static func save(_ store: CheckpointStore, _ sinks: LiveSinks, _ logger: Logger) {
+  /// A failure (of either) is counted in `failures` and logged; the next save tries again.
+  static func save(_ store: CheckpointStore, _ sinks: LiveSinks, _ logger: Logger, failures: CoreMetrics.Counter) {
     do {
       try sinks.syncAll()
     } catch let error as LiveSinks.SyncError {
+      failures.increment()
       logger.error(
         "cannot sync the disk buffer; checkpoints not saved",
         metadata: ["sink": "\(error.sink)", "error": "\(error.underlying)"])
       return
     } catch {
+      failures.increment()
       return
     }
     do {
       try store.save()
     } catch {
+      failures.increment()
       logger.error("cannot write checkpoints", metadata: ["error": "\(error)", "file": "\(store.url.path)"])
     }
   }

@@ -23,7 +23,7 @@ struct MemoryQueueTests {
     let q = MemoryQueue(
       limits: .init(maxEvents: events, maxBytes: bytes, policy: policy),
       acknowledge: { v in acks.values.withLock { $0.append(v) } },
-      counters: AgentMetrics().buffer(sink: "t"))
+      counters: AgentMetrics().buffer(sink: "t", maxEvents: events, maxBytes: bytes))
     return (q, acks)
   }
 
@@ -113,6 +113,25 @@ struct MemoryQueueTests {
     }
     #expect(left == [4, 4])
     #expect(acks.last == 3)
+  }
+
+  /// `sluice_buffer_usage_ratio` is the fuller of the two caps, and falls as batches complete.
+  @Test func usageRatioIsTheFullerOfEventsAndBytes() async {
+    let metrics = AgentMetrics()
+    let q = MemoryQueue(
+      limits: .init(maxEvents: 10, maxBytes: 1_000, policy: .block), acknowledge: { _ in },
+      counters: metrics.buffer(sink: "t", maxEvents: 10, maxBytes: 1_000))
+    func usage() -> String? {
+      String(decoding: metrics.exposition(), as: UTF8.self).split(separator: "\n")
+        .first { $0.hasPrefix("sluice_buffer_usage_ratio{") }?.split(separator: " ").last.map(String.init)
+    }
+    _ = await q.push(Self.batch(2, through: 1, size: 300))  // 20 % of events, 60 % of bytes
+    #expect(usage() == "0.6")
+    _ = await q.push(Self.batch(6, through: 2, size: 10))  // 80 % of events, 66 % of bytes
+    #expect(usage() == "0.8")
+    let first = await q.pop()!
+    q.complete(first.ticket)
+    #expect(usage() == "0.6")
   }
 
   @Test func dropNewestRefusesTheNewBatchAndStillAcknowledgesInOrder() async {

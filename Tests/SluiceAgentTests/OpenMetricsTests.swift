@@ -112,7 +112,8 @@ import Testing
   @Test func everyAgentMetricHasAHelpText() {
     let metrics = AgentMetrics()
     _ = metrics.sink("out")
-    _ = metrics.buffer(sink: "out")
+    _ = metrics.buffer(sink: "out", maxEvents: nil, maxBytes: 1 << 30)
+    _ = metrics.checkpointWriteErrors()
     _ = metrics.pipeline(source: "app")
     _ = metrics.redactions(rule: "email")
     _ = FileSourceCounters(metrics, source: "app")

@@ -15,6 +15,13 @@ extension AgentMetrics {
     gauge("sluice_source_lag_seconds", [("source", source)])
   }
 
+  /// `sluice_checkpoint_write_errors_total`: checkpoint saves that failed — the disk buffer
+  /// could not be synced first, or the checkpoint file could not be written. Each is retried
+  /// at the next interval; while they fail, a restart reads again from older positions.
+  func checkpointWriteErrors() -> CoreMetrics.Counter {
+    counter("sluice_checkpoint_write_errors_total")
+  }
+
   /// Everything `/metrics` serves, in the Prometheus text format: the registry (with the
   /// ``MetricHelp`` texts), then `sluice_build_info{version}` and the process metrics, both
   /// computed now.

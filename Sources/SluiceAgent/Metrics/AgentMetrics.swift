@@ -13,8 +13,19 @@ public final class AgentMetrics: Sendable {
 
   public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
     self.registry = registry
-    self.factory = PrometheusMetricsFactory(registry: registry)
+    var factory = PrometheusMetricsFactory(registry: registry)
+    factory.durationHistogramBuckets[Self.requestDuration] = Self.requestDurationBuckets
+    self.factory = factory
   }
+
+  /// The name of the sink request latency histogram, and its buckets: 5 ms to a minute, so
+  /// the slowest answers a sink's `timeout` (default 30 s) allows are still resolved.
+  static let requestDuration = "sluice_sink_request_duration_seconds"
+  static let requestDurationBuckets: [Duration] = [
+    .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+    .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    .seconds(30), .seconds(60),
+  ]
 
   func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
     CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
@@ -56,6 +67,8 @@ public final class AgentMetrics: Sendable {
     public let batchBytes: CoreMetrics.Recorder
     /// Requests waiting for a response.
     public let inFlight: CoreMetrics.Meter
+    /// How long each attempt took, from the request to its answer or failure (histogram).
+    public let requestDuration: CoreMetrics.Timer
   }
 
   public func sink(_ name: String) -> SinkCounters {
@@ -73,7 +86,8 @@ public final class AgentMetrics: Sendable {
       batchBytes: CoreMetrics.Recorder(
         label: "sluice_sink_batch_bytes", dimensions: [("sink", name)], aggregate: true, factory: factory),
       inFlight: CoreMetrics.Meter(
-        label: "sluice_sink_requests_in_flight", dimensions: [("sink", name)], factory: factory))
+        label: "sluice_sink_requests_in_flight", dimensions: [("sink", name)], factory: factory),
+      requestDuration: CoreMetrics.Timer(label: Self.requestDuration, dimensions: [("sink", name)], factory: factory))
   }
 
   /// Per-sink buffer accounting (memory or disk).
@@ -84,13 +98,30 @@ public final class AgentMetrics: Sendable {
     /// Events and bytes waiting in the buffer.
     public let events: CoreMetrics.Gauge
     public let bytes: CoreMetrics.Gauge
+    /// How full the buffer is, 0 to 1: the fuller of events against `maxEvents` and bytes
+    /// against `maxBytes` (what readiness reports above 80 %).
+    public let usage: CoreMetrics.Gauge
     /// Disk buffer recovery at start-up: torn tails and corrupt records cut off, and their bytes.
     public let recoveredTornTails: CoreMetrics.Counter
     public let recoveredCorruptRecords: CoreMetrics.Counter
     public let recoveredBytesDiscarded: CoreMetrics.Counter
+    /// The buffer's caps: events (nil when only bytes are capped, as for a disk buffer) and bytes.
+    public let maxEvents: Int?
+    public let maxBytes: Int
+
+    /// The buffer now holds `events` events in `bytes` bytes.
+    func record(events: Int, bytes: Int) {
+      self.events.record(events)
+      self.bytes.record(bytes)
+      var fill = maxBytes > 0 ? Double(bytes) / Double(maxBytes) : 0
+      if let maxEvents, maxEvents > 0 { fill = Swift.max(fill, Double(events) / Double(maxEvents)) }
+      usage.record(fill)
+    }
   }
 
-  public func buffer(sink name: String) -> BufferCounters {
+  /// Buffer accounting for sink `name`, whose buffer holds at most `maxEvents` events (nil:
+  /// not capped in events) and `maxBytes` bytes.
+  public func buffer(sink name: String, maxEvents: Int?, maxBytes: Int) -> BufferCounters {
     BufferCounters(
       droppedOldest: counter(
         "sluice_sink_events_dropped_total", [("sink", name), ("reason", "buffer_full_drop_oldest")]),
@@ -98,9 +129,11 @@ public final class AgentMetrics: Sendable {
         "sluice_sink_events_dropped_total", [("sink", name), ("reason", "buffer_full_drop_newest")]),
       events: gauge("sluice_buffer_events", [("sink", name)]),
       bytes: gauge("sluice_buffer_bytes", [("sink", name)]),
+      usage: gauge("sluice_buffer_usage_ratio", [("sink", name)]),
       recoveredTornTails: counter("sluice_buffer_torn_tails_total", [("sink", name)]),
       recoveredCorruptRecords: counter("sluice_buffer_corrupt_records_total", [("sink", name)]),
-      recoveredBytesDiscarded: counter("sluice_buffer_discarded_bytes_total", [("sink", name)]))
+      recoveredBytesDiscarded: counter("sluice_buffer_discarded_bytes_total", [("sink", name)]),
+      maxEvents: maxEvents, maxBytes: maxBytes)
   }
 
   /// The Prometheus text exposition of every metric.

@@ -14,6 +14,7 @@
 enum MetricHelp {
   static let texts: [String: String] = [
     // Configuration
+    "sluice_checkpoint_write_errors_total": "Checkpoint saves that failed (disk buffer sync or checkpoint file write).",
     "sluice_config_reloads_total": "Configuration reloads by outcome (applied, unchanged, rejected).",
     "sluice_config_last_reload_successful": "1 if the last configuration reload succeeded, 0 if it was rejected.",
     "sluice_config_last_reload_success_timestamp_seconds": "When the configuration was last loaded successfully.",
@@ -58,9 +59,11 @@ enum MetricHelp {
     "sluice_sink_batch_events": "Events per delivered request.",
     "sluice_sink_batch_bytes": "Uncompressed bytes per delivered request.",
     "sluice_sink_requests_in_flight": "Requests sent and not yet answered.",
+    "sluice_sink_request_duration_seconds": "How long each delivery attempt took, to its answer or failure.",
     "sluice_sink_events_dropped_total": "Events dropped because the sink's buffer was full under a drop policy.",
     "sluice_buffer_events": "Events waiting in the sink's buffer.",
     "sluice_buffer_bytes": "Bytes waiting in the sink's buffer.",
+    "sluice_buffer_usage_ratio": "How full the sink's buffer is, 0 to 1 (the fuller of events and bytes against its caps).",
     "sluice_buffer_torn_tails_total": "Disk buffer: torn tails cut off at start-up.",
     "sluice_buffer_corrupt_records_total": "Disk buffer: records whose checksum did not match.",
     "sluice_buffer_discarded_bytes_total": "Disk buffer: bytes discarded by recovery at start-up.",

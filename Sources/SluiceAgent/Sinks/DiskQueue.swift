@@ -92,8 +92,7 @@ final class DiskQueue: SinkQueue {
 
   private func report() {
     let (events, bytes) = (buffer.pendingEvents, buffer.bytesUsed)
-    counters.events.record(events)
-    counters.bytes.record(bytes)
+    counters.record(events: events, bytes: bytes)
     health?.bufferFill(events: events, bytes: bytes)
   }
 }

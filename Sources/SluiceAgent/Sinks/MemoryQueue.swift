@@ -129,8 +129,7 @@ final class MemoryQueue: SinkQueue {
   }
 
   private func reportFill(events: Int, bytes: Int) {
-    counters.events.record(events)
-    counters.bytes.record(bytes)
+    counters.record(events: events, bytes: bytes)
     health?.bufferFill(events: events, bytes: bytes)
   }
 

@@ -90,7 +90,9 @@ final class SinkRunner: Sendable {
         if shutdown.expired || Task.isCancelled { return false }
         let body = worker.body(current.payload)
         counters.inFlight.increment()
+        let started = ContinuousClock.now
         let outcome = await transport.send(body: body)
+        counters.requestDuration.recordNanoseconds((ContinuousClock.now - started).nanosecondsClamped)
         counters.inFlight.decrement()
         switch outcome {
         case .delivered:

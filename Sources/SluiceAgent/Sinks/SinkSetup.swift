@@ -31,7 +31,9 @@ struct SinkSetup: Sendable {
       let color = config.color ?? ConsoleTransport.shouldColor(fd: 1)
       transport = ConsoleTransport(fd: 1, mode: config.format == .pretty ? .pretty(color: color) : .ndjson)
     }
-    let counters = metrics.buffer(sink: config.name)
+    let counters = metrics.buffer(
+      sink: config.name, maxEvents: config.buffer.type == .memory ? config.buffer.maxEvents : nil,
+      maxBytes: config.buffer.byteLimit)
     switch config.buffer.type {
     case .memory:
       queue = MemoryQueue(

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# The Sluice image: `docker build -t sluice .` at the repository root.
+#
+# Stage 1 builds a release binary with the Swift runtime and Foundation linked in
+# statically (--static-swift-stdlib); stage 2 is a slim Debian with only the C libraries
+# the binary still loads. scripts/check-image builds with this file's exact `swift build`
+# line and checks, with ldd, that every library the binary needs comes from a package the
+# runtime stage installs (or from the base image's required set).
+
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libsystemd-dev zlib1g-dev libzstd-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN swift build -c release --product sluice --static-swift-stdlib
+RUN install -D -m 0755 --strip "$(swift build -c release --product sluice --show-bin-path)/sluice" /out/sluice \
+ && /out/sluice version
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libsystemd0 zlib1g libzstd1 libstdc++6 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin sluice
+COPY --from=build /out/sluice /usr/local/bin/sluice
+# Non-root by default. The DaemonSet in k8s/ runs it as uid 0 with every capability
+# dropped but DAC_READ_SEARCH, which reading the node's logs needs (docs/deploy-kubernetes.md).
+USER 10001:10001
+ENTRYPOINT ["/usr/local/bin/sluice"]
+CMD ["agent", "--config-dir", "/etc/sluice/config"]
