@@ -79,6 +79,8 @@ final class FileTailer {
   private(set) var draining: [Tracked] = []
   private var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
   private var warnedPaths = Set<String>()
+  /// Directories the globs could not read, logged once until they can be read again.
+  private var warnedDirectories = Set<String>()
   private var firstDiscovery = true
   private var docker = DockerJSONLine()
   private var dockerTime: [UInt8] = []
@@ -134,14 +136,27 @@ final class FileTailer {
     // This pass's view: every matched path with the file it names, in glob order.
     var matched: [(path: String, identity: FileIdentity)] = []
     var current: [String: FileIdentity] = [:]
+    var unreadable: [Glob.Unreadable] = []
     for pattern in config.include {
-      for path in Glob.expand(pattern) where current[path] == nil {
+      for path in Glob.expand(pattern, unreadable: &unreadable) where current[path] == nil {
         if config.exclude.contains(where: { Glob.matches(path, $0) }) { continue }
         guard let identity = Self.identity(ofPath: path) else { continue }
         current[path] = identity
         matched.append((path, identity))
       }
     }
+    // A directory the globs cannot read hides its files: reported like a file that cannot
+    // be opened (counted, logged once, the source degraded), and looked at again next poll.
+    for (dir, error) in unreadable {
+      counters.readErrors.increment()
+      unopenable.append((dir, String(cString: strerror(error))))
+      if warnedDirectories.insert(dir).inserted {
+        logger.warning(
+          "cannot read directory; files below it are not seen; will retry",
+          metadata: ["path": "\(dir)", "error": "\(String(cString: strerror(error)))"])
+      }
+    }
+    warnedDirectories.formIntersection(unreadable.map(\.path))
     // Followed files whose name now names something else (or nothing).
     for path in active.keys.sorted() {
       guard let identity = active[path]?.identity, current[path] != identity else { continue }

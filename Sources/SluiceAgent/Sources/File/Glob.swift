@@ -1,27 +1,62 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import Synchronization
 
 /// Shell-style file name patterns: `*`, `?` and `[...]` within one path component (expanded
 /// with the C library's `glob(3)`), and `**` for any number of directories, symlinked ones
 /// included (each directory is walked once, so symlink loops end).
 enum Glob {
+  /// A directory the expansion could not read (or a literal path it could not look at),
+  /// with `errno`: files below it may match and stay unseen. Missing directories are not
+  /// problems (`ENOENT`, `ENOTDIR`: nothing there yet).
+  typealias Unreadable = (path: String, error: Int32)
+
   /// Paths matching `pattern`, sorted. Patterns that match nothing yield nothing.
   static func expand(_ pattern: String) -> [String] {
-    if pattern.split(separator: "/").contains("**") { return expandRecursive(pattern) }
-    var g = glob_t()
-    defer { globfree(&g) }
-    guard glob(pattern, GLOB_NOSORT, nil, &g) == 0 else { return [] }
+    var ignored: [Unreadable] = []
+    return expand(pattern, unreadable: &ignored)
+  }
+
+  /// Paths matching `pattern`, sorted; directories that could not be read on the way (a
+  /// permission problem hides every file below it) are added to `unreadable`.
+  static func expand(_ pattern: String, unreadable: inout [Unreadable]) -> [String] {
+    if pattern.split(separator: "/").contains("**") { return expandRecursive(pattern, unreadable: &unreadable) }
     var out: [String] = []
-    for i in 0..<Int(g.gl_pathc) {
-      if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
+    let problems = globLock.withLock { _ -> [Unreadable] in
+      globErrors = []
+      var g = glob_t()
+      defer { globfree(&g) }
+      if glob(pattern, GLOB_NOSORT, { path, error in
+        if let path, Glob.isProblem(error) { Glob.globErrors.append((String(cString: path), error)) }
+        return 0  // go on with the other directories
+      }, &g) == 0 {
+        for i in 0..<Int(g.gl_pathc) {
+          if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
+        }
+      }
+      return globErrors
+    }
+    unreadable += problems
+    // glob(3) looks at a pattern without wildcards with stat alone, and says nothing when
+    // that fails: ask the same question and keep the answer.
+    if out.isEmpty && !hasMeta(pattern) {
+      var st = stat()
+      if stat(pattern, &st) != 0 && isProblem(errno) { unreadable.append((pattern, errno)) }
     }
     return out.sorted()
   }
 
+  /// glob(3)'s error callback is a C function and cannot capture: it reports into this list,
+  /// which the lock keeps to one expansion at a time (expansions run once per poll interval).
+  private static let globLock = Mutex(())
+  nonisolated(unsafe) private static var globErrors: [Unreadable] = []
+
+  private static func isProblem(_ error: Int32) -> Bool { error != ENOENT && error != ENOTDIR }
+
   /// `pattern` with `**` components: walks the directory tree below the part before the
   /// first `**`.
-  private static func expandRecursive(_ pattern: String) -> [String] {
+  private static func expandRecursive(_ pattern: String, unreadable: inout [Unreadable]) -> [String] {
     let absolute = pattern.hasPrefix("/")
     let parts = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
     var results = Set<String>()
@@ -36,20 +71,27 @@ enum Glob {
         walk(dir, k + 1)
         // …or one more level, for every subdirectory (each directory once per `**`, by
         // identity, so a symlink loop ends).
-        for name in entries(dir) where !name.hasPrefix(".") {
+        for name in entries(dir, unreadable: &unreadable) where !name.hasPrefix(".") {
           let child = join(dir, name)
           guard let id = directoryIdentity(child), visited.insert(id + [UInt64(k)]).inserted else { continue }
           walk(child, k)
         }
         return
       }
-      let names: [String] = hasMeta(part) ? entries(dir).filter { fnmatch(part, $0, FNM_PERIOD) == 0 } : [part]
+      let names: [String] =
+        hasMeta(part) ? entries(dir, unreadable: &unreadable).filter { fnmatch(part, $0, FNM_PERIOD) == 0 } : [part]
       for name in names {
         let child = join(dir, name)
+        var st = stat()
+        guard stat(child, &st) == 0 else {
+          // A name the pattern spells out that cannot be looked at (not one a wildcard
+          // listed: those exist, or they would not have been listed).
+          if !hasMeta(part) && isProblem(errno) { unreadable.append((child, errno)) }
+          continue
+        }
         if isLast {
-          var st = stat()
-          if stat(child, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { results.insert(child) }
-        } else if directoryIdentity(child) != nil {
+          if (st.st_mode & S_IFMT) == S_IFREG { results.insert(child) }
+        } else if (st.st_mode & S_IFMT) == S_IFDIR {
           walk(child, k + 1)
         }
       }
@@ -71,7 +113,17 @@ enum Glob {
 
   /// The names in `dir` (without `.` and `..`); empty if it cannot be read.
   static func entries(_ dir: String) -> [String] {
-    guard let d = opendir(dir) else { return [] }
+    var ignored: [Unreadable] = []
+    return entries(dir, unreadable: &ignored)
+  }
+
+  /// The names in `dir`; if it cannot be read for another reason than not being there, it
+  /// is added to `unreadable`.
+  static func entries(_ dir: String, unreadable: inout [Unreadable]) -> [String] {
+    guard let d = opendir(dir) else {
+      if isProblem(errno) { unreadable.append((dir, errno)) }
+      return []
+    }
     defer { closedir(d) }
     var names: [String] = []
     while let e = readdir(d) {
