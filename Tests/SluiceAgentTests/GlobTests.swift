@@ -38,7 +38,8 @@ struct GlobTests {
   @Test func unreadableDirectoriesAreReportedAndMissingOnesAreNot() throws {
     let dir = try TempDirectory()
     try dir.append("line\n", to: "ok/a.log")
-    try FileManager.default.createSymbolicLink(atPath: dir.file("loop").path, withDestinationPath: dir.file("loop").path)
+    try FileManager.default.createSymbolicLink(
+      atPath: dir.file("loop").path, withDestinationPath: dir.file("loop").path)
     // A loop met while listing is not a directory: skipped, nothing below it to hide.
     for pattern in [dir.path + "/*/*.log", dir.path + "/**/*.log"] {
       var unreadable: [Glob.Unreadable] = []

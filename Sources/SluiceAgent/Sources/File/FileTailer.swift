@@ -148,13 +148,8 @@ final class FileTailer {
     // A directory the globs cannot read hides its files: reported like a file that cannot
     // be opened (counted, logged once, the source degraded), and looked at again next poll.
     for (dir, error) in unreadable {
-      counters.readErrors.increment()
-      unopenable.append((dir, String(cString: strerror(error))))
-      if warnedDirectories.insert(dir).inserted {
-        logger.warning(
-          "cannot read directory; files below it are not seen; will retry",
-          metadata: ["path": "\(dir)", "error": "\(String(cString: strerror(error)))"])
-      }
+      let firstTime = warnedDirectories.insert(dir).inserted
+      cannotRead(dir, error, log: firstTime ? "cannot read directory; files below it are not seen; will retry" : nil)
     }
     warnedDirectories.formIntersection(unreadable.map(\.path))
     // Followed files whose name now names something else (or nothing).
@@ -200,6 +195,15 @@ final class FileTailer {
     counters.filesWatched.record(active.count + draining.count)
   }
 
+  /// A matched file or a directory of the globs that could not be opened: counted, listed
+  /// for readiness, and logged with `log` as the message (once per path: the caller says when).
+  private func cannotRead(_ path: String, _ error: Int32, log message: Logger.Message?) {
+    let reason = String(cString: strerror(error))
+    counters.readErrors.increment()
+    unopenable.append((path, reason))
+    if let message { logger.warning(message, metadata: ["path": "\(path)", "error": "\(reason)"]) }
+  }
+
   private func retire(_ path: String) {
     guard var t = active.removeValue(forKey: path) else { return }
     t.idleSince = .now
@@ -212,13 +216,7 @@ final class FileTailer {
     let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       let err = errno
-      counters.readErrors.increment()
-      unopenable.append((path, String(cString: strerror(err))))
-      if warnedPaths.insert(path).inserted {
-        logger.warning(
-          "cannot open file; will retry",
-          metadata: ["path": "\(path)", "error": "\(String(cString: strerror(err)))"])
-      }
+      cannotRead(path, err, log: warnedPaths.insert(path).inserted ? "cannot open file; will retry" : nil)
       return
     }
     warnedPaths.remove(path)

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Synchronization
 
 /// Shell-style file name patterns: `*`, `?` and `[...]` within one path component (expanded
 /// with the C library's `glob(3)`), and `**` for any number of directories, symlinked ones
@@ -27,10 +28,13 @@ enum Glob {
       globErrors = []
       var g = glob_t()
       defer { globfree(&g) }
-      if glob(pattern, GLOB_NOSORT, { path, error in
-        if let path, Glob.isProblem(error) { Glob.globErrors.append((String(cString: path), error)) }
-        return 0  // go on with the other directories
-      }, &g) == 0 {
+      if glob(
+        pattern, GLOB_NOSORT,
+        { path, error in
+          if let path, Glob.isProblem(error) { Glob.globErrors.append((String(cString: path), error)) }
+          return 0  // go on with the other directories
+        }, &g) == 0
+      {
         for i in 0..<Int(g.gl_pathc) {
           if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
         }
