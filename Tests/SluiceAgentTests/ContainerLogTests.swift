@@ -202,6 +202,23 @@ struct ContainerLogTailingTests {
     #expect(seen.map(\.1) == [true, false])
   }
 
+  /// The limit is on the line's content: the `\r` of a CRLF ending is not content, so a line
+  /// of exactly `max_line_bytes` ending in CRLF is whole (it was cut and marked).
+  @Test func aCRLFLineOfExactlyTheLimitIsNotTruncated() throws {
+    let dir = try TempDirectory()
+    let x = { (n: Int) in String(repeating: "x", count: n) }
+    try dir.append(
+      x(256) + "\r\n" + x(256) + "\n" + x(255) + "\r\n" + x(257) + "\r\n" + x(257) + "\n" + x(256) + "\r\r\n"
+        + "end\r\n",
+      to: "app/x.log")
+    let t = try makeTailer(dir, #"include: ["\#(dir.path)/app/*.log"], read_from: beginning, max_line_bytes: 256"#)
+    t.discover()
+    var seen: [(Int, Bool)] = []
+    for c in t.poll() { c.forEachLine { line, truncated, _ in seen.append((line.count, truncated)) } }
+    #expect(seen.map(\.0) == [256, 256, 255, 256, 256, 256, 3])
+    #expect(seen.map(\.1) == [false, false, false, true, true, true, false])
+  }
+
   @Test func aLastLineWithoutNewlineIsShippedAfterTheTimeout() async throws {
     let dir = try TempDirectory()
     try dir.append("complete\nno newline", to: "app/x.log")
@@ -296,9 +313,14 @@ struct HostileInputTests {
     admin: {address: "127.0.0.1:0"}
     """.write(to: config, atomically: true, encoding: .utf8)
     let agent = try AgentProcess(config: config)
+    let port = try #require(await agent.adminPort())
     _ = try await eventually(timeout: .seconds(60)) {
       ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").count >= 5
     }
+    // The three bad bytes were repaired by the parse step's wrapping, and counted (they were
+    // not, with a parse step configured).
+    let repaired = try await EndToEndTests.metric("sluice_invalid_utf8_repaired_total", port: port)
+    #expect(repaired == 3)
     #expect(await agent.terminate() == 0)
     let check = Process()
     check.executableURL = URL(fileURLWithPath: "/usr/bin/python3")

@@ -144,9 +144,11 @@ final class Processor {
         }
       }
       if !event.isStructured {
-        repaired += event.wrapAsMessage(scanner: scanner)
+        event.wrapAsMessage(scanner: scanner)
         if truncated { event.appendMember(key: "_truncated", jsonValue: "true", scanner: scanner) }
       }
+      // Whoever wrapped it (a parse step, or the line left raw by the steps).
+      repaired += event.utf8Repairs
       if enrich && !enriched { enrichment.apply(to: &event, chunk: chunk, line: k) }
       // A batch sealed mid-chunk carries only the acknowledgement of earlier chunks
       // (set when they finished); this chunk's comes with a later batch.

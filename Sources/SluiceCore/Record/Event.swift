@@ -24,6 +24,9 @@ public struct Event: Sendable {
   /// projected keys are right, anything else is not there, and ``bytes`` end where the scan
   /// stopped.
   public private(set) var isPartial = false
+  /// Invalid UTF-8 sequences replaced by U+FFFD since the line was loaded (when it was
+  /// wrapped as a message: a JSON object with invalid UTF-8 does not scan, so is wrapped).
+  public private(set) var utf8Repairs = 0
   private var spare: [UInt8] = []
   private var spareTape: [JSONToken] = []
 
@@ -70,6 +73,7 @@ public struct Event: Sendable {
     }
     isStructured = false
     isPartial = false
+    utf8Repairs = 0
   }
 
   /// How ``loadObject(_:keeping:scanner:)`` went.
@@ -140,6 +144,7 @@ public struct Event: Sendable {
     try? scanner.scan(bytes, into: &tape)
     isStructured = true
     isPartial = false
+    utf8Repairs += repaired
     return repaired
   }
 

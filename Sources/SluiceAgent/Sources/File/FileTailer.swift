@@ -481,9 +481,11 @@ final class FileTailer {
   }
 
   @inline(__always)
+  /// Holds up to `maxLine` + 1 bytes of the current line: the extra byte may be the `\r` of
+  /// a CRLF ending, which does not count against the limit (``emitLine`` decides).
   private func appendPartial(_ t: inout Tracked, _ bytes: UnsafeRawBufferPointer, _ maxLine: Int) {
     if t.overlong { return }
-    let room = maxLine - t.partial.count
+    let room = maxLine + 1 - t.partial.count
     if bytes.count <= room {
       t.partial.append(contentsOf: bytes)
     } else {
@@ -508,6 +510,11 @@ final class FileTailer {
       t.overlong = false
     }
     if !t.overlong, t.partial.last == 0x0D { t.partial.removeLast() }
+    if t.partial.count > maxLine {
+      // The byte of slack was content, not a CR: the line is longer than the limit.
+      t.partial.removeLast(t.partial.count - maxLine)
+      t.overlong = true
+    }
     if t.format == .auto { t.format = detectFormat(t.partial) }
     switch t.format {
     case .plain, .auto:
