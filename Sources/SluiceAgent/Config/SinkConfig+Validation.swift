@@ -45,6 +45,9 @@ extension SinkConfig {
     if retry.initialBackoff.nanoseconds <= 0 || retry.maxBackoff < retry.initialBackoff {
       issues.add("\(at).retry", "need 0 < initial_backoff <= max_backoff")
     }
+    if let cap = retry.maxConnectBackoff, cap.nanoseconds < 1_000_000 || cap > retry.maxBackoff {
+      issues.add("\(at).retry.max_connect_backoff", "must be at least 1ms and at most max_backoff")
+    }
     validateDelivery(at: at, urlIsValid: urlIsValid, into: &issues)
     validateStorage(at: at, into: &issues)
     if unhealthyAfter.nanoseconds < 1_000_000_000 { issues.add("\(at).unhealthy_after", "must be at least 1s") }

@@ -177,6 +177,15 @@ public struct RetryConfig: Sendable, Codable, Equatable {
   public var initialBackoff: ConfigDuration = .milliseconds(200)
   public var maxBackoff: ConfigDuration = .seconds(30)
   public var maxRetryAfter: ConfigDuration = .seconds(60)
+  /// The backoff cap when no connection could be made at all (refused, unreachable): short,
+  /// so delivery resumes soon after the sink comes back. Unset: 500 ms, or `max_backoff` if
+  /// that is shorter (``connectBackoffCap``).
+  public var maxConnectBackoff: ConfigDuration?
+
+  /// The cap in force after a failed connect.
+  public var connectBackoffCap: ConfigDuration {
+    maxConnectBackoff ?? min(.milliseconds(500), maxBackoff)
+  }
   /// HTTP statuses retried: numbers, or a class such as `5xx`. A class never covers 501
   /// (Not Implemented will not change by retrying); list 501 itself to retry it.
   /// Every other status outside 2xx is refused for good and dead-lettered.
@@ -184,6 +193,7 @@ public struct RetryConfig: Sendable, Codable, Equatable {
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case initialBackoff = "initial_backoff", maxBackoff = "max_backoff", maxRetryAfter = "max_retry_after"
+    case maxConnectBackoff = "max_connect_backoff"
     case statuses
   }
 
@@ -195,6 +205,7 @@ public struct RetryConfig: Sendable, Codable, Equatable {
     initialBackoff = try c.decodeIfPresent(ConfigDuration.self, forKey: .initialBackoff) ?? initialBackoff
     maxBackoff = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxBackoff) ?? maxBackoff
     maxRetryAfter = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxRetryAfter) ?? maxRetryAfter
+    maxConnectBackoff = try c.decodeIfPresent(ConfigDuration.self, forKey: .maxConnectBackoff)
     statuses = try c.decodeIfPresent([StatusPattern].self, forKey: .statuses) ?? statuses
   }
 

@@ -1,8 +1,13 @@
 /// What one delivery attempt of a batch came to.
 enum DeliveryOutcome: Sendable, Equatable {
   case delivered
-  /// Worth trying again (connection error, timeout, or a status in `retry.statuses`).
+  /// Worth trying again (an error on a connection, a timeout, or a status in
+  /// `retry.statuses`).
   case retryable(reason: String, retryAfter: Duration?)
+  /// No connection could be made (refused, unreachable, name not resolved, connect timeout):
+  /// tried again soon, on `retry.max_connect_backoff`, since an attempt costs the sink
+  /// nothing and delivery should resume as soon as it is back.
+  case unreachable(reason: String)
   /// The sink refused the batch for good (any other status): dead-letter it, or, for 413
   /// with more than one event, split it.
   case rejected(status: Int, reason: String, responseExcerpt: String)

@@ -72,13 +72,18 @@ final class HTTPClientSource: Sendable {
     let tls = try tlsConfiguration(config.tls, sink: config.name, logger: logger, warn: warn)
     // Loads the files together: a certificate and a key that do not match fail here.
     if config.tls != nil { _ = try NIOSSLContext(configuration: tls) }
+    var pool = HTTPClient.Configuration.ConnectionPool(
+      idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, config.concurrency))
+    // A failed connect fails the attempt at once, and the sink runner tries again on its
+    // short connect backoff: left on, the client retries underneath until `connect_timeout`,
+    // and delivery resumed only that long after the sink came back.
+    pool.retryConnectionEstablishment = false
     return HTTPClient(
       eventLoopGroupProvider: .singleton,
       configuration: .init(
         tlsConfiguration: tls, redirectConfiguration: .disallow,
         timeout: .init(connect: .nanoseconds(config.connectTimeout.nanoseconds)),
-        connectionPool: .init(
-          idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, config.concurrency))))
+        connectionPool: pool))
   }
 
   /// Verification on, against the system trust store plus `ca_file`; a client certificate

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// POSTs batch bodies with async-http-client: one client per sink (``HTTPClientSource``),
 /// keep-alive pooled connections (as many as the sink's `concurrency`), connect and request
@@ -64,7 +65,23 @@ struct HTTPTransport: SinkTransport {
         buffer: kept.getSlice(at: kept.readerIndex, length: min(kept.readableBytes, 1024)) ?? ByteBuffer())
       return Self.classify(status: status, headers: response.headers, excerpt: text, retry: retry)
     } catch {
+      if Self.isConnectFailure(error) { return .unreachable(reason: "connect: \(Self.describe(error))") }
       return .retryable(reason: "transport: \(Self.describe(error))", retryAfter: nil)
+    }
+  }
+
+  /// Whether `error` says no connection was made (the client does not retry connects
+  /// itself: ``HTTPClientSource`` turns that off, so a refused port fails at once).
+  static func isConnectFailure(_ error: any Error) -> Bool {
+    switch error {
+    case is NIOConnectionError: return true
+    case let e as IOError:
+      return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL, ETIMEDOUT].contains(e.errnoCode)
+    case let e as HTTPClientError: return e == .connectTimeout
+    case let e as ChannelError:
+      if case .connectTimeout = e { return true }
+      return false
+    default: return false
     }
   }
 

@@ -16,6 +16,8 @@ final class SinkRunner: Sendable {
   let shutdown: ShutdownDeadline
   let logger: Logger
   let backoff: Backoff
+  /// The backoff after a failed connect (``DeliveryOutcome/unreachable(reason:)``).
+  let connectBackoff: Backoff
   let makeEncoder: @Sendable () -> any BatchEncoder
   /// Readiness: told of retryable failures and of deliveries.
   let health: SinkHealth?
@@ -36,6 +38,9 @@ final class SinkRunner: Sendable {
     self.backoff = Backoff(
       base: config.retry.initialBackoff.duration, cap: config.retry.maxBackoff.duration,
       retryAfterCap: config.retry.maxRetryAfter.duration)
+    self.connectBackoff = Backoff(
+      base: min(config.retry.initialBackoff.duration, config.retry.connectBackoffCap.duration),
+      cap: config.retry.connectBackoffCap.duration)
   }
 
   func run(queue: any SinkQueue) async {
@@ -86,6 +91,7 @@ final class SinkRunner: Sendable {
     while let piece = pieces.popLast() {
       var current = piece
       var attempt = 0
+      var lastWarned: ContinuousClock.Instant?
       sending: while true {
         if shutdown.expired || Task.isCancelled { return false }
         let body = worker.body(current.payload)
@@ -132,24 +138,40 @@ final class SinkRunner: Sendable {
           current = retry
           await shutdown.sleep(for: backoff.delay(attempt: attempt, retryAfter: nil))
         case .retryable(let reason, let retryAfter):
-          health?.deliveryFailed(reason: reason)
-          counters.sendErrors.increment()
-          counters.retries.increment()
-          let delay = backoff.delay(attempt: attempt, retryAfter: retryAfter)
-          if attempt == 0 || attempt % 10 == 0 {
-            logger.warning(
-              "sink delivery failed; retrying",
-              metadata: [
-                "sink": "\(config.name)", "reason": "\(reason)", "attempt": "\(attempt + 1)",
-                "retry_in_ms": "\(delay.nanosecondsClamped / 1_000_000)",
-              ])
-          }
-          await shutdown.sleep(for: delay)
+          await retryLater(
+            reason: reason, delay: backoff.delay(attempt: attempt, retryAfter: retryAfter), attempt: attempt,
+            lastWarned: &lastWarned)
+        case .unreachable(let reason):
+          await retryLater(
+            reason: reason, delay: connectBackoff.delay(attempt: attempt, retryAfter: nil), attempt: attempt,
+            lastWarned: &lastWarned)
         }
         attempt += 1
       }
     }
     return true
+  }
+
+  /// A failed attempt that will be retried: counted, the sink marked failing, a warning at
+  /// the first failure and then at most every 30 s (a refused connect is retried about
+  /// every quarter second), then the wait.
+  private func retryLater(
+    reason: String, delay: Duration, attempt: Int, lastWarned: inout ContinuousClock.Instant?
+  ) async {
+    health?.deliveryFailed(reason: reason)
+    counters.sendErrors.increment()
+    counters.retries.increment()
+    let now = ContinuousClock.now
+    if lastWarned.map({ now - $0 >= .seconds(30) }) ?? true {
+      lastWarned = now
+      logger.warning(
+        "sink delivery failed; retrying",
+        metadata: [
+          "sink": "\(config.name)", "reason": "\(reason)", "attempt": "\(attempt + 1)",
+          "retry_in_ms": "\(delay.nanosecondsClamped / 1_000_000)",
+        ])
+    }
+    await shutdown.sleep(for: delay)
   }
 
   private func recordSent(events: Int, payloadBytes: Int, bodyBytes: Int) {
