@@ -88,6 +88,10 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]),
 
+    // The fuzz targets' driver (scripts/fuzz builds it with -sanitize=fuzzer,address
+    // -DFUZZING; a plain build replays files through a target).
+    .executableTarget(name: "sluice-fuzz", dependencies: ["SluiceCore", "SluiceGrep", "SluiceAgent"]),
+
     // `sluice grep`'s engine: input readers (files, gzip, rotated sets, merge), line
     // decoding (JSON, logfmt, CRI, plain), time ranges, output formatters, aggregation.
     .target(name: "SluiceGrep", dependencies: ["SluiceCore", "CZlib", "CZstd"]),
