@@ -9,23 +9,17 @@ func warn(_ text: String) {
 }
 
 #if FUZZING
-  // Built with `-sanitize=fuzzer,address -DFUZZING` (scripts/fuzz): libFuzzer provides
-  // `main` and calls these. The target is named by SLUICE_FUZZ_TARGET.
+  // Built with `-sanitize=fuzzer,address -DFUZZING` (scripts/fuzz). SwiftPM points `main` at
+  // this module's entry point, so libFuzzer's own `main` is not linked: this one selects the
+  // target named by SLUICE_FUZZ_TARGET and hands over to libFuzzer's driver.
   nonisolated(unsafe) private var selected: (@Sendable (UnsafeRawBufferPointer) -> String?)?
 
-  @_cdecl("LLVMFuzzerInitialize")
-  public func fuzzerInitialize(
+  @_silgen_name("LLVMFuzzerRunDriver")
+  func fuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
-  ) -> CInt {
-    let name = getenv("SLUICE_FUZZ_TARGET").map { String(cString: $0) } ?? ""
-    guard let target = FuzzTargets.all[name] else {
-      warn("sluice-fuzz: set SLUICE_FUZZ_TARGET to one of \(FuzzTargets.all.keys.sorted())")
-      exit(2)
-    }
-    selected = target
-    return 0
-  }
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+  ) -> CInt
 
   @_cdecl("LLVMFuzzerTestOneInput")
   public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -35,6 +29,21 @@ func warn(_ text: String) {
       abort()  // libFuzzer writes the input out as a crash
     }
     return 0
+  }
+
+  @main
+  struct Fuzz {
+    static func main() {
+      let name = getenv("SLUICE_FUZZ_TARGET").map { String(cString: $0) } ?? ""
+      guard let target = FuzzTargets.all[name] else {
+        warn("sluice-fuzz: set SLUICE_FUZZ_TARGET to one of \(FuzzTargets.all.keys.sorted())")
+        exit(2)
+      }
+      selected = target
+      var argc = CommandLine.argc
+      var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+      exit(fuzzerRunDriver(&argc, &argv, fuzzerTestOneInput))
+    }
   }
 #else
   // A plain build: `sluice-fuzz TARGET FILE...` runs files through a target (to reproduce a

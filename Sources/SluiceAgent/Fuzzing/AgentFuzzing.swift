@@ -20,7 +20,13 @@ public enum AgentFuzzing {
   public static func config(_ data: UnsafeRawBufferPointer) -> String? {
     let text = String(decoding: data, as: UTF8.self)
     let result = ConfigLoader.read(yaml: text, environment: ["HOME": "/nonexistent"])
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+    // Lines as YAML counts them: a line break is LF, CRLF or a lone CR.
+    var lines = 1
+    var previous: UInt8 = 0
+    for byte in text.utf8 {
+      if byte == 0x0A && previous != 0x0D || byte == 0x0D { lines += 1 }
+      previous = byte
+    }
     for error in result.errors where (error.line ?? 1) > lines + 1 {
       return "problem at line \(error.line ?? 0) of a \(lines)-line text: \(error)"
     }

@@ -97,7 +97,7 @@ final class RotatingFileTransport: SinkTransport {
     let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC
     var fd = open(path, flags, 0o644)
     if fd < 0 && errno == ENOENT {
-      let dir = (path as NSString).deletingLastPathComponent
+      let dir = PathName.parent(path)
       if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
       fd = open(path, flags, 0o644)
     }

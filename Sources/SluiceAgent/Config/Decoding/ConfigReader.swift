@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import Yams
 
 #if canImport(Glibc)
@@ -118,7 +119,7 @@ extension ConfigLoader {
     var isDirectory: ObjCBool = false
     var path = dataDir
     while !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-      let parent = (path as NSString).deletingLastPathComponent
+      let parent = PathName.parent(path)
       if parent == path || parent.isEmpty { return nil }
       path = parent
     }
