@@ -83,6 +83,15 @@ struct PodSecurityTests {
     try? await AdminRequests.readiness(port: adminPort)
   }
 
+  /// Waits until the pod's admin endpoint answers; fails the test (with the agent's log) if
+  /// the agent exits or does not answer in 30 s.
+  static func waitUntilStarted(_ pod: Process, log: () -> String) async throws {
+    let started = try await eventually(timeout: .seconds(30), interval: .milliseconds(50)) {
+      try await Self.readiness() != nil || !pod.isRunning
+    }
+    try #require(started && pod.isRunning, "the agent did not start: \(log())")
+  }
+
   static func stop(_ process: Process) async -> Int32 {
     process.terminate()
     while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
@@ -95,11 +104,8 @@ struct PodSecurityTests {
     let receiver = try await TestReceiver.start()
     defer { receiver.stop() }
     let pod = try Self.startPod(dir, receiver: receiver, capabilities: "-all,+dac_read_search")
-    let started = try await eventually(timeout: .seconds(30), interval: .milliseconds(50)) {
-      try await Self.readiness() != nil || !pod.isRunning
-    }
     let log = { (try? String(contentsOfFile: dir.path + "/agent.log", encoding: .utf8)) ?? "" }
-    try #require(started && pod.isRunning, "the agent did not start: \(log())")
+    try await Self.waitUntilStarted(pod, log: log)
 
     try Self.writeContainerLog(dir, lines: 50)
     #expect(await receiver.waitForEvents(50, timeout: .seconds(60)), "\(receiver.lines.count) shipped; \(log())")
@@ -126,10 +132,7 @@ struct PodSecurityTests {
     defer { receiver.stop() }
     let pod = try Self.startPod(dir, receiver: receiver, capabilities: "-all")
     let log = { (try? String(contentsOfFile: dir.path + "/agent.log", encoding: .utf8)) ?? "" }
-    let started = try await eventually(timeout: .seconds(30), interval: .milliseconds(50)) {
-      try await Self.readiness() != nil || !pod.isRunning
-    }
-    try #require(started && pod.isRunning, "the agent did not start: \(log())")
+    try await Self.waitUntilStarted(pod, log: log)
     try Self.writeContainerLog(dir, lines: 5)
     var reason = ""
     let degraded = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
