@@ -276,6 +276,12 @@ public struct PhoneDetector: Detector {
         let zero = UInt8(ascii: "0")
         let limit = count == 0 && ds + 1 < n && p[ds] == zero && p[ds + 1] == zero ? 17 : 15
         while pos < n && DetectorBytes.isDigit(p[pos]) && pos - ds <= limit { pos += 1 }
+        if !open && pos < n && p[pos] == UInt8(ascii: "@") {
+          // The local part of an e-mail address (`… 115 4111010@b.co`): the number, if there
+          // is one, ended before this group. Counting it in made the number too long, so the
+          // phone stayed until the e-mail was masked, and a second pass then found it.
+          return
+        }
         if open && (pos >= n || p[pos] != UInt8(ascii: ")")) {
           return  // `415-555-2671 (5 attempts)`: the number ends before the parenthesis
         }
