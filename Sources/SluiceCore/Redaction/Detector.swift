@@ -165,6 +165,27 @@ public enum DetectorBytes {
   /// to demand boundaries, so a number inside `order_4111111111111111x` is not a card.
   @inlinable public static func isWordByte(_ c: UInt8) -> Bool { isAlphanumeric(c) || c == UInt8(ascii: "_") }
 
+  /// Whether the word starting at `k` is the rule name of a redaction marker written by an
+  /// earlier pass (`[REDACTED:ssn]`, `[REDACTED:phone:…]`, `[HASH:ssn:…]`): the bytes before
+  /// it, back over rule-name bytes (letters, digits, `_`, `-`), are `[REDACTED:` or `[HASH:`.
+  /// Detectors that take context from a keyword ignore such words, so that redacting twice
+  /// gives what redacting once gave.
+  public static func isMarkerRuleName(_ p: UnsafePointer<UInt8>, _ k: Int) -> Bool {
+    var s = k
+    while s > 0 && k - s < 64 && (isWordByte(p[s - 1]) || p[s - 1] == UInt8(ascii: "-")) { s -= 1 }
+    return endsWith(p, s, "[REDACTED:") || endsWith(p, s, "[HASH:")
+  }
+
+  /// Whether the bytes just before `e` are `word`.
+  @inline(__always)
+  static func endsWith(_ p: UnsafePointer<UInt8>, _ e: Int, _ word: StaticString) -> Bool {
+    let m = word.utf8CodeUnitCount
+    guard e >= m else { return false }
+    let w = word.utf8Start
+    for q in 0..<m where p[e - m + q] != w[q] { return false }
+    return true
+  }
+
   /// Appends the last `count` digits of `text` (separators skipped): what `partial` keeps of
   /// a card or an SSN.
   public static func appendLastDigits(_ count: Int, of text: UnsafeRawBufferPointer, to out: inout [UInt8]) {

@@ -449,7 +449,8 @@ public struct PhoneDetector: Detector {
   .map { Array($0.utf8) }
 
   /// Whether a keyword ends at most 24 bytes before `s`, with no digit in between: a word
-  /// starting with it (case-insensitively), the next byte not a lowercase letter.
+  /// starting with it (case-insensitively), the next byte not a lowercase letter, and not the
+  /// rule name in an earlier pass's marker (`[REDACTED:phone]`).
   static func keywordBefore(_ p: UnsafePointer<UInt8>, _ s: Int) -> Bool {
     var lo = s
     while lo > 0 && s - lo < 24 && !DetectorBytes.isDigit(p[lo - 1]) { lo -= 1 }
@@ -464,7 +465,11 @@ public struct PhoneDetector: Detector {
             equal = false
             break
           }
-          if equal && (t + m == s || p[t + m] &- UInt8(ascii: "a") >= 26) { return true }
+          if equal && (t + m == s || p[t + m] &- UInt8(ascii: "a") >= 26)
+            && !DetectorBytes.isMarkerRuleName(p, t)
+          {
+            return true
+          }
         }
       }
       t += 1

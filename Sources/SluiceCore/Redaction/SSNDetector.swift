@@ -149,13 +149,13 @@ public struct SSNDetector: Detector {
   }
 
   /// Whether `ssn` or `social[ _-]?security` (any case) ends at `e`, starting at a word start
-  /// or a camel-case hump.
+  /// or a camel-case hump, and not as the rule name in an earlier pass's marker.
   @inline(__always)
   static func keywordEnds(_ p: UnsafePointer<UInt8>, _ e: Int) -> Bool {
     guard e >= 3 else { return false }
     let last = p[e - 1] | 0x20
     if last == UInt8(ascii: "n") {
-      return lower(p, e - 3, "ssn") && startsWord(p, e - 3)
+      return lower(p, e - 3, "ssn") && startsWord(p, e - 3) && !DetectorBytes.isMarkerRuleName(p, e - 3)
     }
     if last == UInt8(ascii: "y") {
       guard e >= 14, lower(p, e - 8, "security") else { return false }
@@ -163,7 +163,7 @@ public struct SSNDetector: Detector {
       let c = p[s - 1]
       if c == UInt8(ascii: " ") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") { s -= 1 }
       guard s >= 6, lower(p, s - 6, "social") else { return false }
-      return startsWord(p, s - 6)
+      return startsWord(p, s - 6) && !DetectorBytes.isMarkerRuleName(p, s - 6)
     }
     return false
   }

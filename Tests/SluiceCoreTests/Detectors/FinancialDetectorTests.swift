@@ -136,6 +136,17 @@ struct FinancialDetectorTests {
     #expect(found(ssn, text) == [])
   }
 
+  @Test func aMarkerIsNotAKeyword() {
+    // Found by fuzzing: on a second pass the marker's rule name was the keyword for a bare number.
+    #expect(found(ssn, #""[REDACTED:ssn]","536228841""#) == [])
+    #expect(found(ssn, "[REDACTED:ssn] 536 22 8841") == [])
+    #expect(found(ssn, "[HASH:ssn:abcdef] 536228841") == [])
+    #expect(found(ssn, "[REDACTED:social_security] 536228841") == [])
+    #expect(found(ssn, "[REDACTED:user-ssn] 536228841") == [])
+    // A keyword of its own after a marker still counts.
+    #expect(found(ssn, "[REDACTED:email] ssn 536228841") == ["536228841"])
+  }
+
   @Test func ssnKeywordWindow() {
     // The keyword may end up to 16 bytes before the number, with no digit in between.
     #expect(found(ssn, "ssn" + String(repeating: " ", count: 16) + "536228841") == ["536228841"])

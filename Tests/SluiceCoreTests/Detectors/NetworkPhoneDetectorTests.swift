@@ -187,6 +187,12 @@ struct NetworkPhoneDetectorTests {
     #expect(found(phone, text) == expected)
   }
 
+  @Test func aMarkerIsNotAKeyword() {
+    #expect(found(phone, "[REDACTED:phone] 415 555 2671") == [])
+    #expect(found(phone, "[HASH:phone:abcdef] 415 555 2671") == [])
+    #expect(found(phone, "[REDACTED:ip] phone 415 555 2671") == ["415 555 2671"])
+  }
+
   @Test(
     "Phone: ignores dates, ids, cards, SSNs and other numbers",
     arguments: [
