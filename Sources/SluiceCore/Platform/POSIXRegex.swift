@@ -113,6 +113,26 @@ public final class POSIXRegex: @unchecked Sendable {
     _ regex: UnsafeMutablePointer<regex_t>, _ text: UnsafeRawBufferPointer, from start: Int,
     positions: UnsafeMutablePointer<regmatch_t>?
   ) -> Bool {
+    #if FUZZING
+      // AddressSanitizer's regexec interceptor checks `strlen(string) + 1` bytes, ignoring
+      // REG_STARTEND, and so reports a read past any text without a NUL after it (glibc
+      // itself reads only the range). Fuzz builds hand regexec a NUL-terminated copy.
+      if text.last != 0 {
+        var copy = [UInt8](text)
+        copy.append(0)
+        return copy.withUnsafeBytes {
+          regexecRange(regex, UnsafeRawBufferPointer(rebasing: $0[..<text.count]), from: start, positions: positions)
+        }
+      }
+    #endif
+    return regexecRange(regex, text, from: start, positions: positions)
+  }
+
+  /// `regexec` on `text[start...]` with REG_STARTEND: no NUL needed after the text.
+  private func regexecRange(
+    _ regex: UnsafeMutablePointer<regex_t>, _ text: UnsafeRawBufferPointer, from start: Int,
+    positions: UnsafeMutablePointer<regmatch_t>?
+  ) -> Bool {
     // REG_STARTEND reads the range from pmatch[0] even when no positions are asked for.
     var range = regmatch_t()
     range.rm_so = regoff_t(start)

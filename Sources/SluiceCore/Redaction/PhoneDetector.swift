@@ -218,7 +218,9 @@ public struct PhoneDetector: Detector {
         } else if end + 1 < n && DetectorBytes.isDigit(p[end + 1])
           && (c == UInt8(ascii: ",") || c == UInt8(ascii: ":") || c == UInt8(ascii: "+"))
         {
-          boundary = false  // `415-555-2671,5`, `…:80`
+          // `415-555-2671,5`, `…:80` — but not `…2671,0@b.co`: an e-mail address follows, and
+          // masking it would leave the number standing alone for a second pass.
+          boundary = c != UInt8(ascii: "+") && localPartRunsIntoAt(p, n, end + 1)
         } else if end + 1 < n && DetectorBytes.isWordByte(p[end + 1])
           && (c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "/"))
         {
@@ -240,6 +242,22 @@ public struct PhoneDetector: Detector {
       k -= 1
     }
     return nil
+  }
+
+  /// Whether the bytes from `from` are an e-mail address's local part: letters, digits and
+  /// `._%+-` up to an `@`.
+  @inline(__always)
+  static func localPartRunsIntoAt(_ p: UnsafePointer<UInt8>, _ n: Int, _ from: Int) -> Bool {
+    var i = from
+    while i < n {
+      let c = p[i]
+      if c == UInt8(ascii: "@") { return i > from }
+      guard DetectorBytes.isWordByte(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "%") || c == UInt8(ascii: "+")
+        || c == UInt8(ascii: "-")
+      else { return false }
+      i += 1
+    }
+    return false
   }
 
   /// The groups of digits of a candidate number.
