@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import CoreMetrics
 import Logging
 
 /// What flows from sources (and the batch timer) into the pipeline.
@@ -66,10 +67,11 @@ struct FileSource: Source {
         counters.lagBytes.record(Int64(clamping: tailer.lagBytes))
         if chunks.isEmpty { break }
         gotData = true
+        let probe = tailer.lagProbe()
         for chunk in chunks {
           counters.linesRead.increment(by: chunk.lineCount)
           heartbeat.idle()  // waiting for the pipeline is not being stuck
-          await output.send(.chunk(chunk))
+          await Self.send(chunk, to: output, measuringLag: probe, into: counters.lagBytes)
           heartbeat.busy()
         }
         polls += 1
@@ -101,6 +103,25 @@ struct FileSource: Source {
       health.set("open", .degraded, reason: problem)
     } else {
       health.clear("open")
+    }
+  }
+
+  /// Hands `chunk` to the pipeline. While the pipeline holds the source back (a full buffer
+  /// with `policy: block`, a disk buffer that cannot be written), the lag gauge is measured
+  /// again every second, so that it shows the files growing rather than the last poll's value.
+  static func send(
+    _ chunk: SourceChunk, to output: AsyncChannel<PipelineInput>, measuringLag probe: LagProbe,
+    into gauge: CoreMetrics.Gauge
+  ) async {
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { await output.send(.chunk(chunk)) }
+      group.addTask {
+        while (try? await Task.sleep(for: .seconds(1))) != nil {
+          gauge.record(Int64(clamping: probe.measure()))
+        }
+      }
+      await group.next()
+      group.cancelAll()
     }
   }
 

@@ -364,6 +364,12 @@ final class FileTailer {
     return chunks
   }
 
+  /// The open files and their read offsets, to measure the lag while the source waits for
+  /// the pipeline (the tailer does not run then, so the descriptors stay open).
+  func lagProbe() -> LagProbe {
+    LagProbe(files: (draining + Array(active.values)).map { ($0.fd, $0.readOffset) })
+  }
+
   /// The order of two files modified at the same instant as the kernel's coarse clock tells it
   /// (a few milliseconds apart at most): by name, except that a name comes after its own
   /// extensions, so `app.log.1` — the file logrotate just renamed — is read before the
@@ -761,5 +767,20 @@ final class FileTailer {
     var st = stat()
     guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
     return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+  }
+}
+
+/// Bytes between each file's read offset and its current end, measured with `fstat` — valid
+/// only while the tailer that made it is not polling (it may close the descriptors).
+struct LagProbe: Sendable {
+  let files: [(fd: Int32, offset: UInt64)]
+
+  func measure() -> UInt64 {
+    var lag: UInt64 = 0
+    for f in files {
+      var st = stat()
+      if fstat(f.fd, &st) == 0, UInt64(st.st_size) > f.offset { lag += UInt64(st.st_size) - f.offset }
+    }
+    return lag
   }
 }
