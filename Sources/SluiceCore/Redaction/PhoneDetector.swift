@@ -252,8 +252,9 @@ public struct PhoneDetector: Detector {
     while i < n {
       let c = p[i]
       if c == UInt8(ascii: "@") { return i > from }
-      guard DetectorBytes.isWordByte(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "%") || c == UInt8(ascii: "+")
-        || c == UInt8(ascii: "-")
+      guard
+        DetectorBytes.isWordByte(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "%") || c == UInt8(ascii: "+")
+          || c == UInt8(ascii: "-")
       else { return false }
       i += 1
     }
