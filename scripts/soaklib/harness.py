@@ -153,6 +153,8 @@ admin: {{address: "127.0.0.1:{self.admin_port}"}}
         r = self.result
         r.written = sum(written.values())
         r.delivered, r.lost, r.duplicated = self.receiver.tally(written)
+        if r.lost:
+            r.notes.append("lost e.g. " + " ".join(self.receiver.lost_sample))
         if self.agent:
             code = self.agent.stop()
             r.peak_rss_mib = self.agent.peak_rss_kib / 1024
@@ -167,7 +169,7 @@ admin: {{address: "127.0.0.1:{self.admin_port}"}}
         ok = r.lost == 0 if verdict_ok is None else verdict_ok(r)
         r.verdict = "PASS" if ok else "FAIL"
         if not ok:
-            tail = self.agent_log_tail()
+            tail = self.agent_log_tail(5)
             if tail:
                 r.notes.append("agent log tail:\n" + tail)
         return r

@@ -198,6 +198,7 @@ class Receiver:
         with self.lock:
             seen = dict(self.seen)
         delivered = lost = dup = 0
+        self.lost_sample = []
         for stream, n in written.items():
             for q in range(n):
                 c = seen.get((stream, q), 0)
@@ -206,6 +207,8 @@ class Receiver:
                     dup += c - 1
                 else:
                     lost += 1
+                    if len(self.lost_sample) < 10:
+                        self.lost_sample.append(f"{stream}#{q}")
         return delivered, lost, dup
 
     def distinct(self):

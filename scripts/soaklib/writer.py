@@ -5,8 +5,10 @@ receiver's work does not slow it): `python3 writer.py --dir D --files 8 --rate 5
 says, so a writer can be restarted). Lines are realistic: varied shapes and PII (e-mail
 addresses, IPv4, card numbers, phone numbers) for the redaction step.
 
---reopen opens, appends and closes on every write (what an app does under `create` rotation
-once it reopens); without it each file stays open with O_APPEND (what `copytruncate` is for).
+--reopen keeps each file open but reopens it as soon as its name holds another file (what
+an app does under `create` rotation: logrotate renames the file and creates a new one, and
+the app reopens — here within a write tick, like a logging handler that watches its file);
+without it each file stays open with O_APPEND for good (what `copytruncate` is for).
 --journal writes journal files instead: every half second a new `seg-N.journal` made from
 journal export format by systemd-journal-remote, each entry's MESSAGE one such line.
 SIGTERM ends it cleanly; the stats file always holds what was written."""
@@ -75,7 +77,7 @@ def main():
 
 def run_files(a, names, counts, save):
     paths = [os.path.join(a.dir, n.decode() + ".log") for n in names]
-    fds = None if a.reopen else [os.open(p, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) for p in paths]
+    fds = [os.open(p, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) for p in paths]
     start = time.monotonic()
     total = sum(counts.values())
     base = total
@@ -99,20 +101,32 @@ def run_files(a, names, counts, save):
                 if not chunk:
                     continue
                 data = b"".join(chunk)
-                if fds is None:
-                    fd = os.open(paths[i], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                    os.write(fd, data)
-                    os.close(fd)
-                else:
-                    os.write(fds[i], data)
+                if a.reopen:
+                    reopen(fds, i, paths[i])
+                os.write(fds[i], data)
             total += due
         if now - last_save > 0.5:
             save()
             last_save = now
         time.sleep(0.002)
-    if fds:
-        for fd in fds:
-            os.close(fd)
+    for fd in fds:
+        os.close(fd)
+
+
+def reopen(fds, i, path):
+    """Moves to the file now under `path` if it is another one (never creates it: until
+    logrotate has, the lines go on into the renamed file, which the agent still follows)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    if st.st_ino != os.fstat(fds[i]).st_ino:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:
+            return
+        os.close(fds[i])
+        fds[i] = fd
 
 
 def run_journal(a, names, counts, save):

@@ -34,6 +34,8 @@ enum MetricHelp {
     "sluice_source_truncations_total": "Files found truncated (copytruncate) and read again from the start.",
     "sluice_source_truncation_recovered_lines_total": "Lines read from a rotated copy after a truncation.",
     "sluice_source_truncation_lost_bytes_total": "Bytes seen but not read before a truncation with no rotated copy.",
+    "sluice_source_truncation_captured_bytes_total":
+      "Bytes written between a copytruncate's copy and its truncation, caught by the watcher thread.",
     "sluice_source_lag_bytes": "File sources: bytes between the read offset and the end of each open file, summed.",
     "sluice_source_lag_seconds": "Journald sources: age of the last entry read while behind; 0 when caught up.",
     // Pipeline

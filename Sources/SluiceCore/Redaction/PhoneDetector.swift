@@ -245,11 +245,11 @@ public struct PhoneDetector: Detector {
   }
 
   /// Whether the bytes from `from` are an e-mail address's local part: letters, digits and
-  /// `._%+-` up to an `@`.
+  /// `._%+-` up to an `@` (at most 64 bytes, the longest local part).
   @inline(__always)
   static func localPartRunsIntoAt(_ p: UnsafePointer<UInt8>, _ n: Int, _ from: Int) -> Bool {
     var i = from
-    while i < n {
+    while i < n && i - from <= 64 {
       let c = p[i]
       if c == UInt8(ascii: "@") { return i > from }
       guard
@@ -295,10 +295,13 @@ public struct PhoneDetector: Detector {
         let zero = UInt8(ascii: "0")
         let limit = count == 0 && ds + 1 < n && p[ds] == zero && p[ds + 1] == zero ? 17 : 15
         while pos < n && DetectorBytes.isDigit(p[pos]) && pos - ds <= limit { pos += 1 }
-        if !open && pos < n && p[pos] == UInt8(ascii: "@") {
-          // The local part of an e-mail address (`… 115 4111010@b.co`): the number, if there
-          // is one, ended before this group. Counting it in made the number too long, so the
-          // phone stayed until the e-mail was masked, and a second pass then found it.
+        if !open && pos < n && !DetectorBytes.isDigit(p[pos]) && p[pos] != UInt8(ascii: " ")
+          && PhoneDetector.localPartRunsIntoAt(p, n, ds)
+        {
+          // The local part of an e-mail address (`… 115 4111010@b.co`, `… 555 0a@b.co`): the
+          // number, if there is one, ended before this group. Counting it in changed the
+          // number, so the phone stayed until the e-mail was masked, and a second pass then
+          // found it.
           return
         }
         if open && (pos >= n || p[pos] != UInt8(ascii: ")")) {

@@ -183,6 +183,7 @@ struct NetworkPhoneDetectorTests {
       ("phone +1 412 1111 115 4111010@b.co", ["+1 412 1111 115"]),
       ("call 415-555-2671 4155552671@example.com", ["415-555-2671"]),
       ("phone +1 415 411101,0@b.co", ["+1 415 411101"]),
+      ("phone +1 415 555 010 555 0a@b.co", ["+1 415 555 010 555"]),
       ("call 415-555-2671:ops@b.co", ["415-555-2671"]),
     ])
   func phonePositives(_ text: String, _ expected: [String]) {

@@ -45,6 +45,7 @@ struct FileSource: Source {
       sourceIndex: index, config: config, resumeOffsets: resumeOffsets, resumeFingerprints: fingerprints,
       counters: counters, logger: logger, rotateWait: config.rotateWait.duration)
     let watcher = config.inotify ? FileWatcher() : nil
+    tailer.capture = watcher?.capture
     let heartbeat = watchdog.register(name: config.name, kind: HealthBoard.Kind.source.rawValue)
     defer {
       heartbeat.finished()

@@ -16,6 +16,9 @@ public struct FileSourceCounters: Sendable {
   public let truncations: CoreMetrics.Counter
   public let truncationRecoveredLines: CoreMetrics.Counter
   public let truncationLostBytes: CoreMetrics.Counter
+  /// Bytes written between a copytruncate's copy and its truncation, read in time by the
+  /// watcher's thread.
+  public let truncationCapturedBytes: CoreMetrics.Counter
   /// Files at start-up whose checkpointed inode now holds a different file.
   public let inodeReused: CoreMetrics.Counter
   /// Bytes between the read offset and the end of every open file, summed.
@@ -33,6 +36,7 @@ public struct FileSourceCounters: Sendable {
     truncations = metrics.counter("sluice_source_truncations_total", s)
     truncationRecoveredLines = metrics.counter("sluice_source_truncation_recovered_lines_total", s)
     truncationLostBytes = metrics.counter("sluice_source_truncation_lost_bytes_total", s)
+    truncationCapturedBytes = metrics.counter("sluice_source_truncation_captured_bytes_total", s)
     inodeReused = metrics.counter("sluice_source_inode_reused_total", s)
     lagBytes = metrics.sourceLagBytes(source: name)
   }

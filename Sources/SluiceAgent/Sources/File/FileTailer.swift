@@ -96,6 +96,9 @@ final class FileTailer {
   /// After a ``poll(budget:)``: bytes between the read offset and the end of every open file
   /// (as of each file's last `fstat`), summed.
   private(set) var lagBytes: UInt64 = 0
+  /// Bytes written between a copytruncate's copy and its truncation, caught by the watcher's
+  /// thread (nil without inotify).
+  var capture: CopyTruncateCapture?
 
   init(
     sourceIndex: Int, config: FileSourceConfig, resumeOffsets: [FileIdentity: UInt64],
@@ -408,6 +411,7 @@ final class FileTailer {
         metadata: [
           "path": "\(t.path)", "was": "\(t.readOffset)", "now": "\(size)",
           "unread_taken_from": "\(recovered?.path ?? "nowhere: no rotated copy found")",
+          "written_after_copy_bytes": "\(recovered?.captured ?? 0)",
         ])
       t.head.removeAll()
       lseek(t.fd, 0, SEEK_SET)
@@ -435,24 +439,8 @@ final class FileTailer {
       }
       if n == 0 { break }
       total += n
-      let base = t.readOffset
-      t.readOffset += UInt64(n)
-      readBuffer.withUnsafeBytes { buf in
-        var start = 0
-        while start < n {
-          guard let nl = memchr(buf.baseAddress! + start, 0x0A, n - start) else {
-            appendPartial(&t, UnsafeRawBufferPointer(rebasing: buf[start..<n]), maxLine)
-            break
-          }
-          let end = UnsafeRawPointer(nl) - buf.baseAddress!
-          appendPartial(&t, UnsafeRawBufferPointer(rebasing: buf[start..<end]), maxLine)
-          if emitLine(&t, into: &chunk, maxLine: maxLine) {
-            t.recordStart = base + UInt64(end) + 1
-            t.committed = t.joiner.start ?? t.recordStart
-            chunk.endOffset = t.committed
-          }
-          start = end + 1
-        }
+      readBuffer.withUnsafeBytes {
+        consume(&t, UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: &chunk, maxLine: maxLine)
       }
       if chunk.data.count >= 1 << 20 {
         chunks.append(chunk)
@@ -484,6 +472,30 @@ final class FileTailer {
     if !chunk.lineEnds.isEmpty || chunk.endOffset != startOffset { chunks.append(chunk) }
     if total > 0 { counters.bytesRead.increment(by: total) }
     return total
+  }
+
+  /// Cuts `bytes`, the next ones of `t` (at its read offset), into lines.
+  private func consume(
+    _ t: inout Tracked, _ bytes: UnsafeRawBufferPointer, into chunk: inout SourceChunk, maxLine: Int
+  ) {
+    let n = bytes.count
+    let base = t.readOffset
+    t.readOffset += UInt64(n)
+    var start = 0
+    while start < n {
+      guard let nl = memchr(bytes.baseAddress! + start, 0x0A, n - start) else {
+        appendPartial(&t, UnsafeRawBufferPointer(rebasing: bytes[start..<n]), maxLine)
+        break
+      }
+      let end = UnsafeRawPointer(nl) - bytes.baseAddress!
+      appendPartial(&t, UnsafeRawBufferPointer(rebasing: bytes[start..<end]), maxLine)
+      if emitLine(&t, into: &chunk, maxLine: maxLine) {
+        t.recordStart = base + UInt64(end) + 1
+        t.committed = t.joiner.start ?? t.recordStart
+        chunk.endOffset = t.committed
+      }
+      start = end + 1
+    }
   }
 
   @inline(__always)
@@ -645,7 +657,9 @@ final class FileTailer {
   /// named `<name>.<suffix>` or `<name>-<suffix>`, not compressed, at least as long as what
   /// was committed, and starting with the same bytes. Returns the copy's path and the offset
   /// read to, or nil.
-  private func recoverFromCopy(_ t: Tracked, into chunks: inout [SourceChunk]) -> (path: String, end: UInt64)? {
+  private func recoverFromCopy(
+    _ t: Tracked, into chunks: inout [SourceChunk]
+  ) -> (path: String, end: UInt64, captured: Int)? {
     guard !t.head.isEmpty, let slash = t.path.lastIndex(of: "/") else { return nil }
     let dir = String(t.path[..<slash])
     let name = String(t.path[t.path.index(after: slash)...])
@@ -678,21 +692,37 @@ final class FileTailer {
       lseek(fd, off_t(t.committed), SEEK_SET)
       let before = chunks.count
       _ = read(&copy, into: &chunks, budget: .max)
+      let copyEnd = copy.readOffset
+      var capturedBytes = 0
       var tail = newChunk(copy)
+      // What was written after the copy and before the truncation, if the watcher's thread
+      // caught it (``CopyTruncateCapture``): it continues the copy.
+      if let captured = capture?.take(t.identity), captured.start <= copyEnd,
+        copyEnd < captured.start + UInt64(captured.bytes.count),
+        captured.head.elementsEqual(t.head.prefix(captured.head.count))
+      {
+        let from = Int(copyEnd - captured.start)
+        captured.bytes.withUnsafeBytes {
+          consume(&copy, UnsafeRawBufferPointer(rebasing: $0[from...]), into: &tail, maxLine: config.maxLineBytes.bytes)
+        }
+        counters.truncationCapturedBytes.increment(by: captured.bytes.count - from)
+        capturedBytes = captured.bytes.count - from
+        tail.endOffset = copyEnd  // the copy's own offsets end there
+      }
       if !copy.partial.isEmpty {
         // The copy ends inside a line whose rest went to the truncated file: ship the part.
         _ = emitLine(&copy, into: &tail, maxLine: config.maxLineBytes.bytes)
       }
       flushPending(&copy, into: &tail)  // the copy is complete: so is its last event
       if !tail.lineEnds.isEmpty {
-        tail.endOffset = copy.readOffset
+        tail.endOffset = copyEnd
         chunks.append(tail)
       }
       var lines = 0
       for c in chunks[before...] { lines += c.lineCount }
       counters.truncationRecoveredLines.increment(by: lines)
       close(fd)
-      return (path, copy.readOffset)
+      return (path, copyEnd, capturedBytes)
     }
     return nil
   }

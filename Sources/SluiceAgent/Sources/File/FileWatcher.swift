@@ -11,15 +11,19 @@ import Synchronization
 /// what inotify does not report (new subdirectories of `**` patterns, network filesystems).
 ///
 /// One background thread blocks in `poll(2)` on the inotify descriptor and rings the
-/// ``Doorbell``; the events themselves are drained and discarded — the source then looks at
-/// its files, which is what it would do on a timer anyway.
+/// ``Doorbell``; the source then looks at its files, which is what it would do on a timer
+/// anyway. The events' names matter only to the ``CopyTruncateCapture``: a file created next
+/// to another as its copy, and writes to a file being captured.
 final class FileWatcher: @unchecked Sendable {
   // @unchecked: `watched` is guarded by `lock`; the descriptors are immutable after init.
   let doorbell = Doorbell()
   private let inotify: Int32
   private let wakeRead: Int32
   private let wakeWrite: Int32
-  private let lock = Mutex(Set<String>())
+  /// The directories watched, by watch descriptor.
+  private let lock = Mutex([Int32: String]())
+  /// Reads what a file gains between a copytruncate's copy and its truncation.
+  let capture = CopyTruncateCapture()
   private let finished = DispatchSemaphore(value: 0)
 
   /// Nil where inotify is unavailable (the source then polls only).
@@ -42,12 +46,11 @@ final class FileWatcher: @unchecked Sendable {
   /// Watches `directory` (once; later calls are free). Failures (a directory that is gone,
   /// the watch limit reached) leave that directory to polling.
   func watch(directory: String) {
-    let isNew = lock.withLock { $0.insert(directory).inserted }
+    let isNew = lock.withLock { !$0.values.contains(directory) }
     guard isNew else { return }
     let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB)
-    if inotify_add_watch(inotify, directory, mask) < 0 {
-      _ = lock.withLock { $0.remove(directory) }
-    }
+    let wd = inotify_add_watch(inotify, directory, mask)
+    if wd >= 0 { lock.withLock { $0[wd] = directory } }
   }
 
   /// Stops the thread and closes the descriptors.
@@ -55,6 +58,7 @@ final class FileWatcher: @unchecked Sendable {
     var b: UInt8 = 1
     _ = write(wakeWrite, &b, 1)
     finished.wait()
+    capture.shutdown()
     close(inotify)
     close(wakeRead)
     close(wakeWrite)
@@ -66,16 +70,50 @@ final class FileWatcher: @unchecked Sendable {
     ]
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
-      let n = poll(&fds, 2, -1)
+      // While a copy is made (copytruncate), look at its file in a loop rather than wait.
+      let spinning = capture.isSpinning
+      let n = poll(&fds, 2, spinning ? 0 : -1)
       if n < 0 && errno == EINTR { continue }
       if n < 0 || fds[1].revents != 0 { break }
+      if spinning { capture.pollHot() }
       if fds[0].revents != 0 {
         // Drain; what changed is looked at by the source itself.
-        while buffer.withUnsafeMutableBytes({ read(inotify, $0.baseAddress, $0.count) }) > 0 {}
+        while true {
+          let n = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
+          if n <= 0 { break }
+          buffer.withUnsafeBytes { dispatch(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        capture.expire()
         doorbell.ring()
       }
     }
     finished.signal()
+  }
+}
+
+extension FileWatcher {
+  /// Hands created and modified names to the capture. An event is a `struct inotify_event`
+  /// (descriptor, mask, cookie, name length) followed by its NUL-padded name.
+  fileprivate func dispatch(_ events: UnsafeRawBufferPointer) {
+    let header = MemoryLayout<inotify_event>.size
+    var at = 0
+    while at + header <= events.count {
+      let wd = events.loadUnaligned(fromByteOffset: at, as: Int32.self)
+      let mask = events.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self)
+      let length = Int(events.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self))
+      let nameStart = at + header
+      at = nameStart + length
+      guard length > 0, at <= events.count, mask & UInt32(IN_CREATE | IN_MODIFY) != 0,
+        let directory = lock.withLock({ $0[wd] })
+      else { continue }
+      let raw = UnsafeRawBufferPointer(rebasing: events[nameStart..<at])
+      let name = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      if mask & UInt32(IN_CREATE) != 0 {
+        capture.created(name, in: directory)
+      } else {
+        capture.modified(name, in: directory)
+      }
+    }
   }
 }
 

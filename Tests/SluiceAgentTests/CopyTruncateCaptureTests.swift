@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+@testable import SluiceAgent
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `copytruncate`'s window: lines written after the copy and before the truncation are in no
+/// file. The watcher's thread reads them as they are written once a copy appears, and the
+/// tailer ships them after the copy's tail.
+@Suite(.timeLimit(.minutes(1)))
+struct CopyTruncateCaptureTests {
+  static func numbered(_ range: Range<Int>) -> String {
+    range.map { #"{"seq":\#($0)}"# + "\n" }.joined()
+  }
+
+  /// Does what logrotate's copytruncate does, with `window` written between the copy and the
+  /// truncation, and `after` written once truncated; returns what the tailer then reads.
+  static func rotate(capturing: Bool) async throws -> [String] {
+    let dir = try TempDirectory()
+    let logs = dir.path + "/logs"
+    try dir.append(numbered(0..<100), to: "logs/a.log")
+    let tailer = try makeTailer(dir, #"include: ["\#(logs)/a.log"], read_from: beginning"#)
+    let watcher = try #require(FileWatcher())
+    defer { watcher.shutdown() }
+    if capturing {
+      watcher.watch(directory: logs)
+      tailer.capture = watcher.capture
+    }
+    tailer.discover()
+    #expect(lines(tailer.poll()).count == 100)
+
+    // The copy (created, as logrotate does, with O_EXCL), then lines only the live file gets.
+    let copy = try Data(contentsOf: dir.file("logs/a.log"))
+    let fd = open(logs + "/a.log.1", O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    try #require(fd >= 0)
+    _ = copy.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    let window = numbered(100..<110)
+    try dir.append(window, to: "logs/a.log")
+    if capturing {
+      // It starts up to 1 MiB before the end it saw, so it holds the whole small file.
+      let size = copy.count + window.utf8.count
+      try await eventually(timeout: .seconds(10)) { watcher.capture.capturedBytes(of: logs + "/a.log") == size }
+    }
+    #expect(truncate(logs + "/a.log", 0) == 0)
+    try dir.append(numbered(110..<120), to: "logs/a.log")
+    return lines(tailer.poll())
+  }
+
+  @Test func linesWrittenBetweenTheCopyAndTheTruncationAreShipped() async throws {
+    let read = try await Self.rotate(capturing: true)
+    #expect(read == (100..<120).map { #"{"seq":\#($0)}"# })
+  }
+
+  @Test func withoutTheCaptureTheyAreLost() async throws {
+    let read = try await Self.rotate(capturing: false)
+    #expect(read == (110..<120).map { #"{"seq":\#($0)}"# })
+  }
+
+  @Test func theNamesACopyMayBeOf() {
+    #expect(CopyTruncateCapture.bases(of: "app.log.1") == ["app.log", "app"])
+    #expect(CopyTruncateCapture.bases(of: "app.log-20261205") == ["app.log", "app"])
+    #expect(CopyTruncateCapture.bases(of: "noext") == [])
+    #expect(CopyTruncateCapture.bases(of: ".hidden") == [])
+  }
+}
