@@ -53,6 +53,9 @@ def main():
         import shutil
         shutil.rmtree(root, ignore_errors=True)
     failed = [r.scenario for r in results if r.verdict == "FAIL"]
+    limits = [r.scenario for r in results if r.verdict == "LIMIT"]
+    if limits:
+        print(f"soak: within a documented limit (see docs/reliability.md): {', '.join(limits)}", flush=True)
     print(f"soak: {len(results) - len(failed)} of {len(results)} scenarios passed"
           + (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
     return 1 if failed else 0

@@ -211,6 +211,12 @@ class Receiver:
                         self.lost_sample.append(f"{stream}#{q}")
         return delivered, lost, dup
 
+    def missing(self, written):
+        """The (stream, seq) pairs written and never delivered."""
+        with self.lock:
+            seen = set(self.seen)
+        return {(stream, q) for stream, n in written.items() for q in range(n) if (stream, q) not in seen}
+
     def distinct(self):
         with self.lock:
             return len(self.seen)

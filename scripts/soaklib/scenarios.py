@@ -45,8 +45,9 @@ def rotation(mode, rate):
         run.config(buffer="{type: memory, max_events: 100000, max_bytes: 64MiB}",
                    batch="{max_events: 2000, max_age: 200ms}")
         conf = run.path("logrotate.conf")
+        # Every rotated file is kept, so that a line not delivered can be looked for on disk.
         with open(conf, "w") as f:
-            f.write(f"{run.path('logs')}/*.log {{\n  rotate 3\n  missingok\n  nocompress\n  {mode}\n}}\n")
+            f.write(f"{run.path('logs')}/*.log {{\n  rotate 1000\n  missingok\n  nocompress\n  {mode}\n}}\n")
         run.start_agent()
         writer = run.start_writer(files=8, rate=rate, seconds=seconds, reopen=(mode == "create"))
         rotations = 0
@@ -64,15 +65,35 @@ def rotation(mode, rate):
         if mode == "copytruncate":
             notes.append(f"{recovered:.0f} lines taken from the copies ({captured:.0f} bytes of them caught between "
                          f"copy and truncation), {lost_bytes:.0f} bytes counted lost")
-        strict = mode == "create" or rate <= 20000
-        r = run.finish(written, verdict_ok=lambda r: (r.lost == 0 or not strict) and
-                       (r.duplicated == 0 or mode != "create"), extra_notes=notes)
-        if not strict:
-            r.verdict = "LIMIT" if r.verdict == "PASS" or r.lost > 0 else r.verdict
-            r.notes.append("copytruncate loss above 20k lines/s is a documented limit")
+        missing = run.receiver.missing(written)
+        on_disk = lines_on_disk(run.path("logs"), missing) if missing else set()
+        if missing:
+            notes.append(f"of the {len(missing)} lost, {len(on_disk)} are in a file (the agent's fault) and "
+                         f"{len(missing) - len(on_disk)} in none (written between copy and truncation)")
+        r = run.finish(written, verdict_ok=lambda r: not on_disk and r.duplicated == 0 and
+                       (r.lost == 0 or mode == "copytruncate"), extra_notes=notes)
+        if r.verdict == "PASS" and r.lost > 0:
+            # Lines that exist in no file: copytruncate's window, not a fault of the agent;
+            # the issue's target is none at 20k lines/s, so they are reported, not hidden.
+            r.verdict = "LIMIT"
         return r
 
     return scenario
+
+
+def lines_on_disk(logs, missing):
+    """Which of the `missing` (stream, seq) pairs are in some file under `logs`."""
+    import re
+    pattern = re.compile(rb'"s":"([a-z0-9]+)","q":(\d+)')
+    want = {(s.encode(), q) for s, q in missing}
+    found = set()
+    for name in os.listdir(logs):
+        with open(os.path.join(logs, name), "rb") as f:
+            for m in pattern.finditer(f.read()):
+                key = (m.group(1), int(m.group(2)))
+                if key in want:
+                    found.add(key)
+    return found
 
 
 def sink_outage(buffer):
