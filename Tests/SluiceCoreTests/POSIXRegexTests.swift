@@ -111,3 +111,29 @@ struct POSIXRegexTests {
     }
   }
 }
+
+/// Patterns that would make glibc's `regcomp` use exponential memory are refused with a
+/// reason (found by fuzzing the grep query `~` operator: `@` and 30 `+` took 24 GB).
+@Suite struct RegexCostTests {
+  @Test(arguments: [
+    "@" + String(repeating: "+", count: 30), "a++", "a*+", "a+*", "a??", "a{2}{3}", "a+{2}", "(ab)++", "[a-z]++",
+  ])
+  func stackedRepetitionsAreRefused(_ pattern: String) {
+    #expect(throws: POSIXRegex.CompileError.self) { try POSIXRegex(pattern) }
+    #expect(RegexCost.problem(in: pattern)?.contains("directly after another") == true)
+  }
+
+  @Test func nestedBoundsThatMultiplyTooFarAreRefused() {
+    #expect(RegexCost.problem(in: "((a{1,100}){1,100}){1,100}")?.contains("100000 positions") == true)
+    #expect(RegexCost.problem(in: "(a{1,100}){1,100}") == nil)  // 10,000 positions: 13 MB
+    #expect(RegexCost.problem(in: "a{1000000}")?.contains("positions") == true)
+  }
+
+  @Test(arguments: [
+    "^(ERROR|WARN)", "[0-9]{4}-[0-9]{2}-[0-9]{2}", #"\++"#, "a+b*c?", "(a+)+", "((a+)+)+", "[+*]+", "[]+]+",
+    "[[:digit:]]+x", "^[[:space:]]+(at |\\.\\.\\.)", "(a|b|c){1,10}", "x{", "a{,3}", "(a)(b)+",
+  ])
+  func ordinaryPatternsPass(_ pattern: String) throws {
+    #expect(RegexCost.problem(in: pattern) == nil, "\(pattern)")
+  }
+}

@@ -46,7 +46,8 @@ public final class POSIXRegex: @unchecked Sendable {
 
   /// Compiles `pattern`.
   /// - Throws: ``CompileError`` with `regerror`'s message if it is not a valid extended
-  ///   regular expression (or contains a NUL character, which `regcomp` cannot see).
+  ///   regular expression, or if it contains a NUL character (which `regcomp` cannot see) or
+  ///   repetitions that would make `regcomp` use exponential memory (``RegexCost``).
   public init(_ pattern: String, options: Options = []) throws(CompileError) {
     self.pattern = pattern
     self.options = options
@@ -57,6 +58,7 @@ public final class POSIXRegex: @unchecked Sendable {
     }
     literal = nil
     if pattern.utf8.contains(0) { throw CompileError(pattern: pattern, reason: "the pattern contains a NUL character") }
+    if let problem = RegexCost.problem(in: pattern) { throw CompileError(pattern: pattern, reason: problem) }
     let r = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
     var flags = REG_EXTENDED
     if options.contains(.ignoreCase) { flags |= REG_ICASE }
