@@ -245,6 +245,17 @@ struct RedactorTests {
     #expect(raw.text == "from [REDACTED:email]@b.com")
   }
 
+  @Test func passesRepeatUntilNothingIsLeft() {
+    // Found by fuzzing: `mple.coa=` is a bearer credential only once the address after it is a
+    // marker, so one pass left it and a second masked it. Redaction repeats until a pass
+    // finds nothing, so redacting the output again changes nothing.
+    var redactor = Redactor(policy: .default)
+    var raw = rawEvent("auth Bearer mple.coa=cdopqrsHHtob@example.com done")
+    #expect(redactor.redact(&raw, scanner: JSONScanner()) == 2)
+    #expect(raw.text == "auth Bearer [REDACTED:bearer][REDACTED:email] done")
+    #expect(redactor.redact(&raw, scanner: JSONScanner()) == 0)
+  }
+
   @Test func wrappedLinesAreRedacted() {
     var redactor = emailRedactor()
     var event = Event("login by alice@example.com from 10.0.0.1")

@@ -137,8 +137,29 @@ public struct Redactor: Sendable {
   }
 
   /// Redacts `event` in place. - Returns: the number of redactions made.
+  ///
+  /// A pass that masked something is followed by another, until one finds nothing (at most
+  /// ``maxPasses``): a detector's verdict can depend on the text next to its candidate, and
+  /// that text can be what another detector just replaced — `+1 415 555 0100 0a@b.co` is no
+  /// phone number while the address runs on from it, and is one once the address is a marker.
+  /// Redacting the output again therefore changes nothing (the fuzzing property).
   @discardableResult
   public mutating func redact(_ event: inout Event, scanner: JSONScanner) -> Int {
+    var total = redactOnce(&event, scanner: scanner)
+    if total == 0 { return 0 }
+    for _ in 1..<Self.maxPasses {
+      let more = redactOnce(&event, scanner: scanner)
+      if more == 0 { break }
+      total += more
+    }
+    return total
+  }
+
+  /// Passes over one event at most (each after the first only when the one before masked
+  /// something).
+  public static let maxPasses = 4
+
+  private mutating func redactOnce(_ event: inout Event, scanner: JSONScanner) -> Int {
     if !event.isStructured { return redactRaw(&event, scanner: scanner) }
     edits.removeAll(keepingCapacity: true)
     editMatches.removeAll(keepingCapacity: true)
