@@ -122,6 +122,16 @@ admin: {{address: "127.0.0.1:{self.admin_port}"}}
         self.writers.append((proc, stats))
         return proc
 
+    def burst(self, n, until_metric):
+        """Writes about `n` lines in one second and waits (up to a minute) until the agent's
+        `until_metric` counts all that were written; returns the written counts and whether
+        it got there."""
+        self.start_writer(files=1, rate=n, seconds=1)
+        self.wait_writers()
+        written = self.written()
+        total = sum(written.values())
+        return written, wait_until(lambda: self.agent.metric(until_metric) >= total, 60)
+
     def wait_writers(self):
         for proc, _ in self.writers:
             proc.wait()

@@ -228,11 +228,8 @@ def disk_buffer_corruption(root, binary, quick):
     run.config(buffer="{type: disk, max_bytes: 256MiB, segment_bytes: 64KiB}")
     run.receiver.stop()
     run.start_agent()
-    run.start_writer(files=1, rate=n, seconds=1)
-    run.wait_writers()
-    written = run.written()
-    n = sum(written.values())
-    if not wait(lambda: run.agent.metric("sluice_buffer_events") >= n, 60):
+    written, buffered = run.burst(n, "sluice_buffer_events")
+    if not buffered:
         raise RuntimeError("disk-buffer-corruption: events did not reach the disk buffer")
     time.sleep(1.5)  # a checkpoint interval: the positions of what is buffered are saved
     run.agent.kill(signal.SIGKILL)
@@ -320,11 +317,7 @@ def stalled_shutdown(root, binary, quick):
     run.config(buffer="{type: disk, max_bytes: 256MiB}", timeout="30s")
     run.receiver.stall()
     run.start_agent()
-    run.start_writer(files=1, rate=n, seconds=1)
-    run.wait_writers()
-    written = run.written()
-    n = sum(written.values())
-    wait(lambda: run.agent.metric("sluice_source_lines_total") >= n, 60)
+    written, _ = run.burst(n, "sluice_source_lines_total")
     t0 = time.monotonic()
     code = run.agent.stop(timeout=30)
     took = time.monotonic() - t0
