@@ -60,6 +60,18 @@ struct CopyTruncateCaptureTests {
     #expect(read == (110..<120).map { #"{"seq":\#($0)}"# })
   }
 
+  @Test func aCompressedRotationStartsNoCapture() throws {
+    let dir = try TempDirectory()
+    try dir.append("line\n", to: "logs/0.log")
+    let capture = CopyTruncateCapture()
+    defer { capture.shutdown() }
+    capture.created("0.log.20261205-101500.gz", in: dir.path + "/logs")
+    #expect(capture.capturedBytes(of: dir.path + "/logs/0.log") == nil)
+    capture.created("0.log.20261205-101500", in: dir.path + "/logs")
+    #expect(capture.capturedBytes(of: dir.path + "/logs/0.log") == 5)
+    #expect(capture.isSpinning)
+  }
+
   @Test func theNamesACopyMayBeOf() {
     #expect(CopyTruncateCapture.bases(of: "app.log.1") == ["app.log", "app"])
     #expect(CopyTruncateCapture.bases(of: "app.log-20261205") == ["app.log", "app"])

@@ -39,10 +39,14 @@ final class CopyTruncateCapture: Sendable {
     /// The copy, and when it was last written to.
     var copy: String
     var copyActive: ContinuousClock.Instant
+    var spinUntil: ContinuousClock.Instant
   }
 
   static let hotFor: Duration = .seconds(10)
   static let spinAfterCopy: Duration = .milliseconds(25)
+  /// Spinning stops this long after the copy appeared, whatever happens to it.
+  static let spinAtMost: Duration = .seconds(2)
+  static let compressed = [".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip"]
   static let maxBytes = 8 << 20
   static let maxFiles = 64
   static let headBytes = 64
@@ -58,6 +62,8 @@ final class CopyTruncateCapture: Sendable {
   /// A file `name` appeared in `directory`: if a file it is a copy of exists there, start
   /// capturing that file. Called on the watcher's thread.
   func created(_ name: String, in directory: String) {
+    // A compressed rotation (kubelet's `0.log.20261205-101500.gz`) is no copytruncate copy.
+    if Self.compressed.contains(where: { name.hasSuffix($0) }) { return }
     for base in Self.bases(of: name) {
       let path = directory + "/" + base
       if hot.withLock({ $0[path] != nil }) { return }
@@ -73,7 +79,7 @@ final class CopyTruncateCapture: Sendable {
         fd: fd, identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)),
         captured: Captured(head: head, start: UInt64(st.st_size) - min(UInt64(st.st_size), Self.lookBack)),
         until: .now + Self.hotFor, copy: directory + "/" + name,
-        copyActive: .now)
+        copyActive: .now, spinUntil: .now + Self.spinAtMost)
       let added = hot.withLock { files -> Bool in
         guard files.count < Self.maxFiles else { return false }
         files[path] = entry
@@ -108,7 +114,9 @@ final class CopyTruncateCapture: Sendable {
   /// ``pollHot()`` in a loop instead of waiting.
   var isSpinning: Bool {
     let now = ContinuousClock.now
-    return hot.withLock { files in files.values.contains { now - $0.copyActive < Self.spinAfterCopy } }
+    return hot.withLock { files in
+      files.values.contains { now - $0.copyActive < Self.spinAfterCopy && now < $0.spinUntil }
+    }
   }
 
   /// Reads what every file being captured gained.
