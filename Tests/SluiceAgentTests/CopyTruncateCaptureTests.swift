@@ -23,7 +23,7 @@ struct CopyTruncateCaptureTests {
     let logs = dir.path + "/logs"
     try dir.append(numbered(0..<100), to: "logs/a.log")
     let tailer = try makeTailer(dir, #"include: ["\#(logs)/a.log"], read_from: beginning"#)
-    let watcher = try #require(FileWatcher())
+    let watcher = try #require(FileWatcher(capturingCopies: true))
     defer { watcher.shutdown() }
     if capturing {
       watcher.watch(directory: logs)

@@ -26,8 +26,12 @@ final class FileWatcher: @unchecked Sendable {
   let capture = CopyTruncateCapture()
   private let finished = DispatchSemaphore(value: 0)
 
+  /// Whether events go to ``capture`` (off in the agent for now; see docs/reliability.md).
+  private let capturing: Bool
+
   /// Nil where inotify is unavailable (the source then polls only).
-  init?() {
+  init?(capturingCopies: Bool = false) {
+    capturing = capturingCopies
     inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
     guard inotify >= 0 else { return nil }
     var fds: [Int32] = [0, 0]
@@ -71,7 +75,7 @@ final class FileWatcher: @unchecked Sendable {
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
       // While a copy is made (copytruncate), look at its file in a loop rather than wait.
-      let spinning = capture.isSpinning
+      let spinning = capturing && capture.isSpinning
       let n = poll(&fds, 2, spinning ? 0 : -1)
       if n < 0 && errno == EINTR { continue }
       if n < 0 || fds[1].revents != 0 { break }
@@ -81,7 +85,7 @@ final class FileWatcher: @unchecked Sendable {
         while true {
           let n = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
           if n <= 0 { break }
-          buffer.withUnsafeBytes { dispatch(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+          if capturing { buffer.withUnsafeBytes { dispatch(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
         }
         capture.expire()
         doorbell.ring()
