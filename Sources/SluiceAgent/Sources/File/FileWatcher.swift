@@ -20,8 +20,9 @@ final class FileWatcher: @unchecked Sendable {
   private let inotify: Int32
   private let wakeRead: Int32
   private let wakeWrite: Int32
-  /// The directories watched, by watch descriptor.
-  private let lock = Mutex([Int32: String]())
+  /// The directories watched (a set: `watch` is called for every directory on every poll),
+  /// and the same by watch descriptor, for the events' names.
+  private let lock = Mutex((watched: Set<String>(), byDescriptor: [Int32: String]()))
   /// Reads what a file gains between a copytruncate's copy and its truncation.
   let capture = CopyTruncateCapture()
   private let finished = DispatchSemaphore(value: 0)
@@ -50,11 +51,13 @@ final class FileWatcher: @unchecked Sendable {
   /// Watches `directory` (once; later calls are free). Failures (a directory that is gone,
   /// the watch limit reached) leave that directory to polling.
   func watch(directory: String) {
-    let isNew = lock.withLock { !$0.values.contains(directory) }
+    let isNew = lock.withLock { $0.watched.insert(directory).inserted }
     guard isNew else { return }
     let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB)
     let wd = inotify_add_watch(inotify, directory, mask)
-    if wd >= 0 { lock.withLock { $0[wd] = directory } }
+    lock.withLock {
+      if wd >= 0 { $0.byDescriptor[wd] = directory } else { $0.watched.remove(directory) }
+    }
   }
 
   /// Stops the thread and closes the descriptors.
@@ -108,7 +111,7 @@ extension FileWatcher {
       let nameStart = at + header
       at = nameStart + length
       guard length > 0, at <= events.count, mask & UInt32(IN_CREATE | IN_MODIFY) != 0,
-        let directory = lock.withLock({ $0[wd] })
+        let directory = lock.withLock({ $0.byDescriptor[wd] })
       else { continue }
       let raw = UnsafeRawBufferPointer(rebasing: events[nameStart..<at])
       let name = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
