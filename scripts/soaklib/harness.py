@@ -165,6 +165,8 @@ admin: {{address: "127.0.0.1:{self.admin_port}"}}
         r.delivered, r.lost, r.duplicated = self.receiver.tally(written)
         if r.lost:
             r.notes.append("lost e.g. " + " ".join(self.receiver.lost_sample))
+        if r.duplicated:
+            r.notes.append("duplicated e.g. " + " ".join(self.receiver.duplicated_sample))
         if self.agent:
             code = self.agent.stop()
             r.peak_rss_mib = self.agent.peak_rss_kib / 1024

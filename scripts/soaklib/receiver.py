@@ -199,12 +199,15 @@ class Receiver:
             seen = dict(self.seen)
         delivered = lost = dup = 0
         self.lost_sample = []
+        self.duplicated_sample = []
         for stream, n in written.items():
             for q in range(n):
                 c = seen.get((stream, q), 0)
                 if c:
                     delivered += 1
                     dup += c - 1
+                    if c > 1 and len(self.duplicated_sample) < 10:
+                        self.duplicated_sample.append(f"{stream}#{q}")
                 else:
                     lost += 1
                     if len(self.lost_sample) < 10:

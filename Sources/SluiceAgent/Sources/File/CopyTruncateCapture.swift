@@ -50,6 +50,8 @@ final class CopyTruncateCapture: Sendable {
   static let maxBytes = 8 << 20
   static let maxFiles = 64
   static let headBytes = 64
+  /// A look reads at most this much between two checks that the file was not truncated.
+  static let readPiece = 64 << 10
   /// A capture starts this far before the file's end when its copy appeared: this thread may
   /// see the copy's creation after the copy has already read past what was then the end.
   static let lookBack: UInt64 = 1 << 20
@@ -70,7 +72,9 @@ final class CopyTruncateCapture: Sendable {
       let fd = open(path, O_RDONLY | O_CLOEXEC)
       guard fd >= 0 else { continue }
       var st = stat()
-      guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else {
+      // A file shorter than a head (just truncated: this thread saw the copy late) has no
+      // first bytes to tell its next content from, and nothing worth capturing.
+      guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size >= Self.headBytes else {
         close(fd)
         continue
       }
@@ -127,7 +131,9 @@ final class CopyTruncateCapture: Sendable {
   }
 
   private func look(at path: String, in files: inout [String: Hot]) {
-    guard var h = files[path] else { return }
+    // Taken out of the dictionary while it grows: a copy left in it would make every append
+    // copy the whole capture (up to ``maxBytes``) on every write to the file.
+    guard var h = files.removeValue(forKey: path) else { return }
     Self.capture(&h)
     if h.captured.truncated || h.captured.bytes.count >= Self.maxBytes || ContinuousClock.now >= h.until {
       close(h.fd)
@@ -157,8 +163,9 @@ final class CopyTruncateCapture: Sendable {
     if let captured = done.withLock({ $0.removeValue(forKey: identity)?.0 }) { return captured }
     // The tailer found the truncation before the watcher's thread did: look now.
     return hot.withLock { files -> Captured? in
-      guard let (path, found) = files.first(where: { $0.value.identity == identity }) else { return nil }
-      var h = found
+      guard let path = files.first(where: { $0.value.identity == identity })?.key,
+        var h = files.removeValue(forKey: path)
+      else { return nil }
       Self.capture(&h)
       guard h.captured.truncated else {
         files[path] = h
@@ -184,22 +191,49 @@ final class CopyTruncateCapture: Sendable {
     }
   }
 
+  /// Reads what the file gained since the last look, in pieces of ``readPiece`` bytes. A read
+  /// that a truncation overtook may hold bytes of the file's next content: each piece is kept
+  /// only if the file still starts with the captured head after it was read.
   private static func capture(_ h: inout Hot) {
     var st = stat()
     guard fstat(h.fd, &st) == 0 else { return }
     let size = UInt64(st.st_size)
-    let end = h.captured.start + UInt64(h.captured.bytes.count)
-    // Smaller than what was captured, or rewritten from the start: the truncation happened.
-    if size < end || FileTailer.readHead(h.fd, size: UInt64(h.captured.head.count)) != h.captured.head {
-      h.captured.truncated = true
-      return
+    while !h.captured.truncated && h.captured.bytes.count < maxBytes {
+      let end = h.captured.start + UInt64(h.captured.bytes.count)
+      // Smaller than what was captured, or rewritten from the start: the truncation happened.
+      if size < end || !stillHas(h) {
+        h.captured.truncated = true
+        return
+      }
+      guard size > end else { return }
+      let want = Int(min(size - end, UInt64(min(readPiece, maxBytes - h.captured.bytes.count))))
+      let old = h.captured.bytes.count
+      let got = appendRead(&h.captured.bytes, fd: h.fd, count: want, at: end)
+      guard stillHas(h) else {
+        // Truncated while (or before) this piece was read: it may be the new content's.
+        h.captured.bytes.removeSubrange(old...)
+        h.captured.truncated = true
+        return
+      }
+      if got < want { return }
     }
-    guard size > end else { return }
-    let want = Int(min(size - end, UInt64(maxBytes - h.captured.bytes.count)))
-    let old = h.captured.bytes.count
-    h.captured.bytes.append(contentsOf: repeatElement(0, count: want))
-    let got = h.captured.bytes.withUnsafeMutableBytes { pread(h.fd, $0.baseAddress! + old, want, off_t(end)) }
-    h.captured.bytes.removeLast(want - max(got, 0))
+  }
+
+  /// Whether the file still starts with the bytes it started with when its capture began.
+  private static func stillHas(_ h: Hot) -> Bool {
+    FileTailer.readHead(h.fd, size: UInt64(h.captured.head.count)) == h.captured.head
+  }
+
+  /// Appends up to `count` bytes read at `offset`; returns how many.
+  private static func appendRead(_ bytes: inout [UInt8], fd: Int32, count: Int, at offset: UInt64) -> Int {
+    let old = bytes.count
+    bytes.reserveCapacity(old + count)
+    var got = 0
+    withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
+      got = max(pread(fd, buffer.baseAddress, count, off_t(offset)), 0)
+      bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+    }
+    return got
   }
 
   /// The names `name` may be a copy of: `app.log` for `app.log.1`, `app.log-20261205`,

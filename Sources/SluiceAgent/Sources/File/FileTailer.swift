@@ -655,18 +655,76 @@ final class FileTailer {
 
   /// After a copytruncate: reads what `t` had not yet read from the rotated copy — a sibling
   /// named `<name>.<suffix>` or `<name>-<suffix>`, not compressed, at least as long as what
-  /// was committed, and starting with the same bytes. Returns the copy's path and the offset
-  /// read to, or nil.
+  /// was committed, and starting with the same bytes — then what the ``CopyTruncateCapture``
+  /// caught past that point (written after the copy, before the truncation). Returns where the
+  /// unread bytes came from, the old content's offset read to, and the captured bytes shipped;
+  /// nil if neither had anything.
   private func recoverFromCopy(
     _ t: Tracked, into chunks: inout [SourceChunk]
   ) -> (path: String, end: UInt64, captured: Int)? {
-    guard !t.head.isEmpty, let slash = t.path.lastIndex(of: "/") else { return nil }
+    guard !t.head.isEmpty else { return nil }
+    let before = chunks.count
+    var copy = t
+    copy.readOffset = t.committed
+    copy.partial.removeAll()
+    copy.overlong = false
+    copy.record = ContainerRecord()
+    copy.recordStart = t.committed
+    copy.joiner.clear()
+    var from: String?
+    if let (path, fd, identity, size) = openCopy(of: t) {
+      copy.path = path
+      copy.fd = fd
+      copy.identity = identity
+      copy.lastSize = size
+      lseek(fd, off_t(t.committed), SEEK_SET)
+      _ = read(&copy, into: &chunks, budget: .max)
+      close(fd)
+      from = path
+    }
+    let end = copy.readOffset
+    var tail = newChunk(copy)
+    var capturedBytes = 0
+    // What was written after the copy (or after this tailer's last read, when that was past
+    // the copy's end) and before the truncation, if the watcher's thread caught it: it
+    // continues the old content.
+    if let captured = capture?.take(t.identity), captured.start <= end,
+      end < captured.start + UInt64(captured.bytes.count),
+      captured.head.elementsEqual(t.head.prefix(captured.head.count))
+    {
+      let skip = Int(end - captured.start)
+      captured.bytes.withUnsafeBytes {
+        consume(&copy, UnsafeRawBufferPointer(rebasing: $0[skip...]), into: &tail, maxLine: config.maxLineBytes.bytes)
+      }
+      capturedBytes = captured.bytes.count - skip
+      counters.truncationCapturedBytes.increment(by: capturedBytes)
+    }
+    guard from != nil || capturedBytes > 0 else { return nil }
+    if !copy.partial.isEmpty {
+      // The old content ends inside a line whose rest went to the truncated file: ship the part.
+      _ = emitLine(&copy, into: &tail, maxLine: config.maxLineBytes.bytes)
+    }
+    flushPending(&copy, into: &tail)  // the old content is complete: so is its last event
+    if !tail.lineEnds.isEmpty {
+      tail.endOffset = end  // the copy's (or the old content's) own offsets end there
+      chunks.append(tail)
+    }
+    var lines = 0
+    for c in chunks[before...] { lines += c.lineCount }
+    counters.truncationRecoveredLines.increment(by: lines)
+    return (from ?? "the bytes caught before the truncation", end, capturedBytes)
+  }
+
+  /// The rotated copy of `t`'s content, open: a sibling named `<name>.<suffix>` or
+  /// `<name>-<suffix>`, not compressed, at least as long as what was committed, starting with
+  /// the same bytes.
+  private func openCopy(of t: Tracked) -> (path: String, fd: Int32, identity: FileIdentity, size: UInt64)? {
+    guard let slash = t.path.lastIndex(of: "/") else { return nil }
     let dir = String(t.path[..<slash])
     let name = String(t.path[t.path.index(after: slash)...])
-    let compressed = [".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip"]
     for entry in Glob.entries(dir.isEmpty ? "/" : dir).sorted()
     where entry != name && (entry.hasPrefix(name + ".") || entry.hasPrefix(name + "-"))
-      && !compressed.contains(where: { entry.hasSuffix($0) })
+      && !CopyTruncateCapture.compressed.contains(where: { entry.hasSuffix($0) })
     {
       let path = dir + "/" + entry
       let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -678,51 +736,7 @@ final class FileTailer {
         close(fd)
         continue
       }
-      var copy = t
-      copy.path = path
-      copy.fd = fd
-      copy.identity = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-      copy.readOffset = t.committed
-      copy.partial.removeAll()
-      copy.overlong = false
-      copy.record = ContainerRecord()
-      copy.recordStart = t.committed
-      copy.joiner.clear()
-      copy.lastSize = UInt64(st.st_size)
-      lseek(fd, off_t(t.committed), SEEK_SET)
-      let before = chunks.count
-      _ = read(&copy, into: &chunks, budget: .max)
-      let copyEnd = copy.readOffset
-      var capturedBytes = 0
-      var tail = newChunk(copy)
-      // What was written after the copy and before the truncation, if the watcher's thread
-      // caught it (``CopyTruncateCapture``): it continues the copy.
-      if let captured = capture?.take(t.identity), captured.start <= copyEnd,
-        copyEnd < captured.start + UInt64(captured.bytes.count),
-        captured.head.elementsEqual(t.head.prefix(captured.head.count))
-      {
-        let from = Int(copyEnd - captured.start)
-        captured.bytes.withUnsafeBytes {
-          consume(&copy, UnsafeRawBufferPointer(rebasing: $0[from...]), into: &tail, maxLine: config.maxLineBytes.bytes)
-        }
-        counters.truncationCapturedBytes.increment(by: captured.bytes.count - from)
-        capturedBytes = captured.bytes.count - from
-        tail.endOffset = copyEnd  // the copy's own offsets end there
-      }
-      if !copy.partial.isEmpty {
-        // The copy ends inside a line whose rest went to the truncated file: ship the part.
-        _ = emitLine(&copy, into: &tail, maxLine: config.maxLineBytes.bytes)
-      }
-      flushPending(&copy, into: &tail)  // the copy is complete: so is its last event
-      if !tail.lineEnds.isEmpty {
-        tail.endOffset = copyEnd
-        chunks.append(tail)
-      }
-      var lines = 0
-      for c in chunks[before...] { lines += c.lineCount }
-      counters.truncationRecoveredLines.increment(by: lines)
-      close(fd)
-      return (path, copyEnd, capturedBytes)
+      return (path, fd, FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)), UInt64(st.st_size))
     }
     return nil
   }
