@@ -9,7 +9,7 @@
 
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libsystemd-dev zlib1g-dev libzstd-dev pkg-config \
+ && apt-get install -y --no-install-recommends libsystemd-dev zlib1g-dev libdeflate-dev libzstd-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -19,7 +19,7 @@ RUN install -D -m 0755 --strip "$(swift build -c release --product sluice --show
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libsystemd0 zlib1g libzstd1 libstdc++6 ca-certificates \
+ && apt-get install -y --no-install-recommends libsystemd0 zlib1g libdeflate0 libzstd1 libstdc++6 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin sluice

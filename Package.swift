@@ -41,9 +41,13 @@ let package = Package(
     .systemLibrary(
       name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
       providers: [.apt(["libzstd-dev"])]),
+    // Whole-buffer gzip for sink batches (zlib stays where streaming is needed).
+    .systemLibrary(
+      name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+      providers: [.apt(["libdeflate-dev"])]),
 
     // The record model, JSON scanner/writer, redaction and query engines. No dependencies.
-    .target(name: "SluiceCore", dependencies: ["CByteSearch"]),
+    .target(name: "SluiceCore", dependencies: ["CByteSearch", "CMemory"]),
 
     // The swift-log backend for services.
     .target(
@@ -71,6 +75,7 @@ let package = Package(
       dependencies: [
         "SluiceCore",
         "CZlib",
+        "CDeflate",
         "CSystemd",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Metrics", package: "swift-metrics"),
@@ -97,6 +102,8 @@ let package = Package(
     .target(name: "SluiceGrep", dependencies: ["SluiceCore", "CZlib", "CZstd"]),
     // memmem and memrchr, which Swift's Glibc module does not export.
     .target(name: "CByteSearch"),
+    // mallopt and madvise over the executable's pages (process-memory tuning for the agent).
+    .target(name: "CMemory"),
 
     .executableTarget(
       name: "sluice",
@@ -149,6 +156,10 @@ let package = Package(
     // Redaction throughput against one NSRegularExpression per detector: `scripts/bench`.
     .executableTarget(
       name: "sluice-redaction-bench", dependencies: ["SluiceCore"], path: "Benchmarks/RedactionThroughput"),
+
+    // Batch gzip speed and ratio per level, zlib against libdeflate: `scripts/bench` part `compress`.
+    .executableTarget(
+      name: "sluice-compress-bench", dependencies: ["CZlib", "CDeflate"], path: "Benchmarks/CompressThroughput"),
 
     // The redaction corpus is read from the source tree (#filePath), not bundled.
     .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"], exclude: ["RedactionCorpus"]),

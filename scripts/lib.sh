@@ -18,4 +18,4 @@ sluice_apt_install() {
 }
 
 # Packages the build itself needs (C libraries reached through pkg-config).
-SLUICE_BUILD_PACKAGES=(pkg-config zlib1g-dev libsystemd-dev libzstd-dev)
+SLUICE_BUILD_PACKAGES=(pkg-config zlib1g-dev libdeflate-dev libsystemd-dev libzstd-dev)

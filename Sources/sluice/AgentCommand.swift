@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import ServiceLifecycle
 import SluiceAgent
+import SluiceCore
 import SluiceLog
 
 struct AgentCommand: AsyncParsableCommand {
@@ -17,6 +18,7 @@ struct AgentCommand: AsyncParsableCommand {
   var logLevel: String = "info"
 
   func run() async throws {
+    let memorySettings = MemoryTuning.apply()
     let result = source.read()
     guard let agentConfig = result.config else {
       for e in result.errors { printError(e.description, prefix: false) }
@@ -34,6 +36,9 @@ struct AgentCommand: AsyncParsableCommand {
       return h
     }
     let logger = Logger(label: "sluice.agent")
+    if !memorySettings.isEmpty {
+      logger.debug("memory tuned", metadata: ["settings": "\(memorySettings.joined(separator: ","))"])
+    }
     let metrics = AgentMetrics()
     let health = AgentHealth(watchdog: Watchdog(stallAfter: agentConfig.admin.stallAfter.duration))
     let agent = Agent(config: agentConfig, metrics: metrics, health: health, logger: logger)

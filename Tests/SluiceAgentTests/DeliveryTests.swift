@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -72,15 +73,56 @@ struct DeliveryTests {
     #expect(aged.isDue(now: .now + .seconds(2)))
   }
 
-  @Test func gzipRoundTripsThroughTheSystemGzip() throws {
+  @Test(arguments: SinkConfig.Compressor.allCases)
+  func gzipRoundTripsThroughTheSystemGzip(compressor: SinkConfig.Compressor) throws {
+    let c: any BatchCompressor =
+      compressor == .zlib ? GzipCompressor(level: 6) : LibdeflateCompressor(level: 6)
     let input = Array((0..<5000).map { "{\"seq\":\($0),\"msg\":\"hello ünïcode\"}\n" }.joined().utf8)
-    let c = GzipCompressor(level: 6)
     let first = c.compress(input)
-    let second = c.compress(Array("{\"x\":1}\n".utf8))  // the stream is reset between batches
+    let second = c.compress(Array("{\"x\":1}\n".utf8))  // nothing carries over between batches
     #expect(first.count < input.count / 5)
     #expect(try TestReceiver.gunzip(first) == input)
     #expect(try Gunzip.decompress(first) == input)
     #expect(try TestReceiver.gunzip(second) == Array("{\"x\":1}\n".utf8))
     #expect(throws: (any Error).self) { try Gunzip.decompress(Array(first.prefix(first.count / 2))) }
+    // Incompressible bytes need the worst-case bound; an empty batch is still a gzip member.
+    var rng = SystemRandomNumberGenerator()
+    let noise = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    let packed = c.compress(noise)
+    #expect(packed.count > noise.count)
+    #expect(try Gunzip.decompress(packed) == noise)
+    #expect(try TestReceiver.gunzip(c.compress([UInt8]())) == [])
+  }
+
+  @Test func theCompressorAndItsLevelsAreChosenInConfig() throws {
+    func read(_ extra: String) -> (sink: SinkConfig?, errors: [String]) {
+      let r = ConfigLoader.read(
+        yaml: "sources: [{name: a, type: file, include: [\"/x/*.log\"]}]\n"
+          + "sinks: [{name: out, type: http, url: \"http://127.0.0.1:1/\"\(extra)}]\n")
+      return (r.config?.sinks[0], r.errors.map(\.pathAndMessage))
+    }
+    #expect(read("").sink?.makeCompressor() is LibdeflateCompressor)
+    #expect(read(", compressor: zlib").sink?.makeCompressor() is GzipCompressor)
+    #expect(read(", compression: none").sink.map { $0.makeCompressor() == nil } == true)
+    #expect(read(", compression_level: 12").errors == [])
+    #expect(
+      read(", compressor: zlib, compression_level: 10").errors == [
+        "sinks[0].compression_level: must be 1 to 9 with compressor zlib"
+      ])
+    #expect(
+      read(", compression_level: 0").errors == [
+        "sinks[0].compression_level: must be 1 to 12 with compressor libdeflate"
+      ])
+  }
+
+  @Test func anHTTPSinkCompressesOnEveryCoreByDefaultAndOtherSinksUseOne() throws {
+    let c = try ConfigLoader.parse(
+      yaml: "sources: [{name: a, type: file, include: [\"/x/*.log\"]}]\n"
+        + "sinks: [{name: h, type: http, url: \"http://127.0.0.1:1/\"}, {name: f, type: file, path: /tmp/x},"
+        + " {name: p, type: http, url: \"http://127.0.0.1:1/\", concurrency: 1}]\n")
+    // The cores NIO counts for this process (cgroup quota or cpuset, if any), at most 8.
+    #expect(c.sinks[0].concurrency == min(8, System.coreCount))
+    #expect(c.sinks[1].concurrency == 1, "file and console sinks write in order")
+    #expect(c.sinks[2].concurrency == 1)
   }
 }

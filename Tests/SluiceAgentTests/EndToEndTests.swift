@@ -54,6 +54,8 @@ struct EndToEndTests {
           url: "\(receiver.url)"
           encoding: ndjson
           compression: gzip
+          # One request at a time: the test checks each file's events arrive in order.
+          concurrency: 1
           batch: {max_events: 64, max_bytes: 64KiB, max_age: 200ms}
           retry: {initial_backoff: 50ms, max_backoff: 1s}
       admin: {address: "127.0.0.1:0"}

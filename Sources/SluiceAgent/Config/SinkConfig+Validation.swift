@@ -38,7 +38,13 @@ extension SinkConfig {
       break
     }
     if type != .http && auth != nil { issues.add("\(at).auth", "only for http sinks") }
-    if !(1...9).contains(compressionLevel) { issues.add("\(at).compression_level", "must be 1 to 9") }
+    switch compressor {
+    case .zlib where !(1...9).contains(compressionLevel):
+      issues.add("\(at).compression_level", "must be 1 to 9 with compressor zlib")
+    case .libdeflate where !(1...12).contains(compressionLevel):
+      issues.add("\(at).compression_level", "must be 1 to 12 with compressor libdeflate")
+    default: break
+    }
     if batch.maxEvents < 1 { issues.add("\(at).batch.max_events", "must be at least 1") }
     if batch.maxBytes.bytes < 1024 { issues.add("\(at).batch.max_bytes", "must be at least 1KiB") }
     if batch.maxAge.nanoseconds < 1_000_000 { issues.add("\(at).batch.max_age", "must be at least 1ms") }

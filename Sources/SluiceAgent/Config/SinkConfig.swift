@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// One output. Every key is documented in docs/sinks.md.
 public struct SinkConfig: Sendable, Codable, Equatable {
@@ -8,6 +9,8 @@ public struct SinkConfig: Sendable, Codable, Equatable {
     case ndjson, jsonArray = "json_array", loki, elasticsearch, otlp
   }
   public enum Compression: String, Sendable, Codable, CaseIterable { case gzip, none }
+  /// The gzip implementation: libdeflate (whole-buffer, the default) or zlib.
+  public enum Compressor: String, Sendable, Codable, CaseIterable { case libdeflate, zlib }
   /// How the console sink prints events.
   public enum ConsoleFormat: String, Sendable, Codable, CaseIterable { case pretty, ndjson }
 
@@ -19,16 +22,20 @@ public struct SinkConfig: Sendable, Codable, Equatable {
   public var path: String?
   public var encoding: Encoding
   public var compression: Compression
-  /// zlib level 1 (fastest) to 9 (smallest).
+  /// Level 1 (fastest) to 9 (smallest) with zlib, to 12 with libdeflate.
   public var compressionLevel: Int
+  /// Which library writes the gzip: `libdeflate` (default) or `zlib`.
+  public var compressor: Compressor
   public var batch: BatchConfig
   public var headers: [String: String]
   /// For `http`: the time limit of one request, from sending to the end of the response.
   public var timeout: ConfigDuration
   /// For `http`: the time limit for opening a connection (TCP and TLS handshakes).
   public var connectTimeout: ConfigDuration
-  /// For `http`: how many requests may be in flight at once. Checkpoints still advance in
-  /// order: a batch is acknowledged only when every batch before it is.
+  /// For `http`: how many requests may be in flight at once, each batch compressed by its
+  /// own sender: by default one per core the process may use (``defaultHTTPConcurrency``).
+  /// Checkpoints still advance in order: a batch is acknowledged only when every batch
+  /// before it is.
   public var concurrency: Int
   public var retry: RetryConfig
   /// For `http`: credentials sent in the `Authorization` header.
@@ -55,10 +62,15 @@ public struct SinkConfig: Sendable, Codable, Equatable {
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, type, url, path, encoding, compression, batch, headers, timeout, retry, auth, tls, concurrency
-    case compressionLevel = "compression_level", connectTimeout = "connect_timeout"
+    case compressor, compressionLevel = "compression_level", connectTimeout = "connect_timeout"
     case loki, elasticsearch, otlp, buffer, format, color, rotate
     case unhealthyAfter = "unhealthy_after"
   }
+
+  /// An http sink's `concurrency` when the configuration does not set it: the cores this
+  /// process may use (its cgroup's CPU quota or cpuset if it has one, as NIO counts them),
+  /// at most 8. Each sender compresses its own batch, so compression uses every core.
+  public static let defaultHTTPConcurrency = min(8, max(1, System.coreCount))
 
   public init(from decoder: any Decoder) throws {
     try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -70,11 +82,13 @@ public struct SinkConfig: Sendable, Codable, Equatable {
     encoding = try c.decodeIfPresent(Encoding.self, forKey: .encoding) ?? .ndjson
     compression = try c.decodeIfPresent(Compression.self, forKey: .compression) ?? (type == .http ? .gzip : .none)
     compressionLevel = try c.decodeIfPresent(Int.self, forKey: .compressionLevel) ?? 6
+    compressor = try c.decodeIfPresent(Compressor.self, forKey: .compressor) ?? .libdeflate
     batch = try c.decodeIfPresent(BatchConfig.self, forKey: .batch) ?? BatchConfig()
     headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
     timeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .timeout) ?? .seconds(30)
     connectTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .connectTimeout) ?? .seconds(10)
-    concurrency = try c.decodeIfPresent(Int.self, forKey: .concurrency) ?? 1
+    concurrency =
+      try c.decodeIfPresent(Int.self, forKey: .concurrency) ?? (type == .http ? Self.defaultHTTPConcurrency : 1)
     retry = try c.decodeIfPresent(RetryConfig.self, forKey: .retry) ?? RetryConfig()
     auth = try c.decodeIfPresent(AuthConfig.self, forKey: .auth)
     tls = try c.decodeIfPresent(TLSConfig.self, forKey: .tls)

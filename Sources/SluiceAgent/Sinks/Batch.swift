@@ -23,6 +23,10 @@ struct OpenBatch {
   /// Highest chunk sequence already handed on in a sealed batch.
   var sentThrough: UInt64 = 0
   var openedAt: ContinuousClock.Instant?
+  /// The size the last sealed batch reached: the next one reserves about that much, so a
+  /// steady stream fills each batch without regrowing it, and a batch sealed by age or
+  /// event count does not hold the `max_bytes` it never uses.
+  var lastSealedBytes = 0
 
   init(limits: BatchConfig) { self.limits = limits }
 
@@ -31,7 +35,8 @@ struct OpenBatch {
   mutating func append(_ json: [UInt8]) -> Bool {
     if eventCount == 0 {
       openedAt = .now
-      payload.reserveCapacity(min(limits.maxBytes.bytes + 64 * 1024, 16 << 20))
+      let expected = max(4096, lastSealedBytes + lastSealedBytes / 8)
+      payload.reserveCapacity(min(expected, limits.maxBytes.bytes + 64 * 1024, 16 << 20))
     }
     payload.append(contentsOf: json)
     payload.append(0x0A)
@@ -51,6 +56,7 @@ struct OpenBatch {
   mutating func seal() -> Batch {
     let b = Batch(payload: payload, eventCount: eventCount, throughChunk: throughChunk)
     if let t = throughChunk { sentThrough = max(sentThrough, t) }
+    if eventCount > 0 { lastSealedBytes = payload.count }
     payload = []
     eventCount = 0
     throughChunk = nil

@@ -53,9 +53,7 @@ final class SinkRunner: Sendable {
   }
 
   private func sender(queue: any SinkQueue) async {
-    var worker = Worker(
-      encoder: makeEncoder(),
-      compressor: config.compression == .gzip ? GzipCompressor(level: config.compressionLevel) : nil)
+    var worker = Worker(encoder: makeEncoder(), compressor: config.makeCompressor())
     while let batch = await queue.pop() {
       if await deliver(batch.payload, events: batch.eventCount, worker: &worker) {
         queue.complete(batch.ticket)
@@ -70,10 +68,13 @@ final class SinkRunner: Sendable {
   /// One sender's reusable state.
   struct Worker {
     var encoder: any BatchEncoder
-    let compressor: GzipCompressor?
+    let compressor: (any BatchCompressor)?
     var encoded: [UInt8] = []
 
+    /// The request body for a batch. An encoder that sends the batch as it is (NDJSON) is
+    /// skipped: the payload is compressed, or sent, without a copy.
     mutating func body(_ payload: [UInt8]) -> [UInt8] {
+      if encoder.sendsBatchAsIs { return compressor?.compress(payload) ?? payload }
       encoded.removeAll(keepingCapacity: true)
       encoder.encode(payload, into: &encoded)
       return compressor?.compress(encoded) ?? encoded

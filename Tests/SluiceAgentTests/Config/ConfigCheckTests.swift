@@ -28,14 +28,14 @@ struct ConfigCheckTests {
           - name: out
             type: http
             url: "http://127.0.0.1:8080/in"
-            compression_level: 12
+            compression_level: 13
             concurrency: 100
             batch: {max_events: 0}
             unhealthy_after: 500ms
         """
     #expect(
       try Self.problems(yaml) == [
-        Self.issue("sinks[0].compression_level", "must be 1 to 9"),
+        Self.issue("sinks[0].compression_level", "must be 1 to 12 with compressor libdeflate"),
         Self.issue("sinks[0].batch.max_events", "must be at least 1"),
         Self.issue("sinks[0].concurrency", "must be 1 to 64"),
         Self.issue("sinks[0].unhealthy_after", "must be at least 1s"),

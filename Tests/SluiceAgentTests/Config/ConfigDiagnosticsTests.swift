@@ -88,10 +88,10 @@ struct ConfigDiagnosticsTests {
     Case(
       name: "several sink mistakes in one flow mapping",
       yaml: source + "sinks:\n  - {name: out, type: http, url: \"http://127.0.0.1:1\", batch: {max_events: 0}, "
-        + "compression_level: 12, concurrency: 100}\n",
+        + "compression_level: 13, concurrency: 100}\n",
       expected: [
         "6:76: sinks[0].batch.max_events: must be at least 1",
-        "6:99: sinks[0].compression_level: must be 1 to 9",
+        "6:99: sinks[0].compression_level: must be 1 to 12 with compressor libdeflate",
         "6:116: sinks[0].concurrency: must be 1 to 64",
       ]),
     Case(
@@ -249,7 +249,7 @@ struct ConfigDiagnosticsTests {
         + "sources:\n  - name: app\n    type: file\n    includ: [x]\n    poll_interval: fast\n"
         + "  - name: sys\n    type: jornald\n" + "pipeline:\n  - type: parse\n  - type: metrics\n    rules:\n"
         + "      - {name: hits_total, labels: {who: user_id}}\n"
-        + "sinks:\n  - {name: out, type: http, url: \"http://x\", batch: {max_events: 0}, compression_level: 12}\n"
+        + "sinks:\n  - {name: out, type: http, url: \"http://x\", batch: {max_events: 0}, compression_level: 13}\n"
         + "  - name: f\n    type: file\nadmin:\n  enabled: maybe\n",
       expected: [
         "1:11: data_dir: environment variable NOPE is not set (write ${NOPE:-default} to give a default)",
@@ -259,7 +259,7 @@ struct ConfigDiagnosticsTests {
         "8:11: sources[1].type: invalid value 'jornald' for 'type' (did you mean 'journald'?; known source types: file, journald)",
         "13:42: pipeline[1].rules[0].labels.who: field 'user_id' cannot be a label",
         "15:66: sinks[0].batch.max_events: must be at least 1",
-        "15:89: sinks[0].compression_level: must be 1 to 9",
+        "15:89: sinks[0].compression_level: must be 1 to 12 with compressor libdeflate",
         "16:5: sinks[1].path: required for a file sink",
         "19:12: admin.enabled: expected true or false, found 'maybe'",
       ]),

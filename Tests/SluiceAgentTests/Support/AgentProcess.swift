@@ -44,18 +44,24 @@ final class AgentProcess: Sendable {
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
   }
 
-  /// Starts `sluice agent --config <config>` (as user `nobody` through `setpriv` if asked;
-  /// the caller must be root).
-  init(config: URL, asNobody: Bool = false) throws {
+  /// Starts `sluice agent --config <config>` and any `extraArguments` (as user `nobody`
+  /// through `setpriv` if asked; the caller must be root), with `environment` added to the
+  /// test's own.
+  init(
+    config: URL, asNobody: Bool = false, extraArguments: [String] = [], environment: [String: String] = [:]
+  ) throws {
     process = Process()
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if asNobody {
       process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
       process.arguments = [
         "--reuid=65534", "--regid=65534", "--clear-groups", Self.binary.path, "agent", "--config", config.path,
-      ]
+      ] + extraArguments
     } else {
       process.executableURL = Self.binary
-      process.arguments = ["agent", "--config", config.path]
+      process.arguments = ["agent", "--config", config.path] + extraArguments
     }
     let err = Pipe()
     process.standardError = err

@@ -23,9 +23,14 @@ protocol BatchEncoder {
 
   /// Appends the request body for `ndjson` to `out`, taking the batch's time from the clock.
   mutating func encode(_ ndjson: [UInt8], into out: inout [UInt8])
+
+  /// True if the body is the batch itself, byte for byte (then the sender skips the copy).
+  var sendsBatchAsIs: Bool { get }
 }
 
 extension BatchEncoder {
+  var sendsBatchAsIs: Bool { false }
+
   mutating func encode(_ ndjson: [UInt8], into out: inout [UInt8]) {
     encode(ndjson, now: RFC3339.nowNanoseconds(), into: &out)
   }
@@ -36,6 +41,7 @@ extension BatchEncoder {
 /// Sends the batch as it is: `application/x-ndjson`.
 struct NDJSONEncoder: BatchEncoder, Sendable {
   var contentType: String { "application/x-ndjson" }
+  var sendsBatchAsIs: Bool { true }
 
   init() {}
 

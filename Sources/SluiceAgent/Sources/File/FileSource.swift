@@ -63,7 +63,7 @@ struct FileSource: Source {
       if let watcher { for dir in tailer.directoriesToWatch() { watcher.watch(directory: dir) } }
       var gotData = false
       // On stop, read until caught up, so what was written before the request is shipped;
-      // bounded (64 polls of up to 4 MiB) in case a writer never stops.
+      // bounded (64 polls of up to 1 MiB) in case a writer never stops.
       var polls = 0
       while true {
         let chunks = tailer.poll()

@@ -78,6 +78,12 @@ final class FileTailer {
   private(set) var active: [String: Tracked] = [:]
   private(set) var draining: [Tracked] = []
   private var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
+  /// A chunk is handed on once it holds this many bytes: small enough that the chunks in
+  /// flight (read, queued for the pipeline, being processed) stay a few megabytes, large
+  /// enough that per-chunk work (a checkpoint, a hand-off) is rare.
+  static let chunkBytes = 256 * 1024
+  /// What one ``poll(budget:)`` reads at most by default, over all files.
+  static let pollBudget = 1 << 20
   private var warnedPaths = Set<String>()
   /// Directories the globs could not read, logged once until they can be read again.
   private var warnedDirectories = Set<String>()
@@ -304,7 +310,7 @@ final class FileTailer {
 
   /// Reads what every followed file has gained, as chunks of complete lines.
   /// - Parameter budget: stop after about this many bytes (to bound one poll's work).
-  func poll(budget: Int = 4 << 20) -> [SourceChunk] {
+  func poll(budget: Int = FileTailer.pollBudget) -> [SourceChunk] {
     var chunks: [SourceChunk] = []
     var used = 0
     // The least recently modified first: files found together (at start-up, or behind a slow
@@ -429,6 +435,9 @@ final class FileTailer {
     var total = 0
     let startOffset = t.committed
     var chunk = newChunk(t)
+    // About what this read will add to the chunk, so it is not regrown on the way.
+    let expected = Int(clamping: min(size &- min(size, t.readOffset), UInt64(Self.chunkBytes + readBuffer.count)))
+    chunk.data.reserveCapacity(expected)
     let maxLine = config.maxLineBytes.bytes
     while total < budget {
       let n = readBuffer.withUnsafeMutableBytes { Glibc.read(t.fd, $0.baseAddress, min($0.count, budget - total)) }
@@ -442,9 +451,10 @@ final class FileTailer {
       readBuffer.withUnsafeBytes {
         consume(&t, UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: &chunk, maxLine: maxLine)
       }
-      if chunk.data.count >= 1 << 20 {
+      if chunk.data.count >= Self.chunkBytes {
         chunks.append(chunk)
         chunk = newChunk(t)
+        chunk.data.reserveCapacity(min(expected, Self.chunkBytes + readBuffer.count))
       }
     }
     let now = ContinuousClock.now

@@ -1,11 +1,11 @@
 import CZlib
 
-/// gzip (RFC 1952) compression with zlib, reusing one deflate state across batches.
-final class GzipCompressor {
+/// gzip (RFC 1952) compression with zlib (`compressor: zlib`), reusing one deflate state
+/// across batches. Levels 1 (fastest) to 9 (smallest).
+final class GzipCompressor: BatchCompressor {
   private var stream = z_stream()
   let level: Int32
 
-  /// - Parameter level: 1 (fastest) to 9 (smallest).
   init(level: Int) {
     self.level = Int32(level)
     // windowBits 15 + 16 selects the gzip wrapper.
@@ -16,24 +16,18 @@ final class GzipCompressor {
 
   deinit { deflateEnd(&stream) }
 
-  /// Compresses `input` into one gzip member.
-  func compress(_ input: [UInt8]) -> [UInt8] {
+  func compress(_ input: UnsafeRawBufferPointer) -> [UInt8] {
     deflateReset(&stream)
     let bound = Int(deflateBound(&stream, uLong(input.count))) + 32
-    var out = [UInt8](repeating: 0, count: bound)
-    let produced = input.withUnsafeBytes { inBuf -> Int in
-      out.withUnsafeMutableBytes { outBuf -> Int in
-        stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(inBuf.count)
-        stream.next_out = outBuf.baseAddress!.assumingMemoryBound(to: Bytef.self)
-        stream.avail_out = uInt(outBuf.count)
-        let rc = deflate(&stream, Z_FINISH)
-        precondition(rc == Z_STREAM_END, "deflate did not finish: \(rc)")
-        return outBuf.count - Int(stream.avail_out)
-      }
+    return [UInt8](unsafeUninitializedCapacity: bound) { out, written in
+      stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+      stream.avail_in = uInt(input.count)
+      stream.next_out = out.baseAddress!
+      stream.avail_out = uInt(out.count)
+      let rc = deflate(&stream, Z_FINISH)
+      precondition(rc == Z_STREAM_END, "deflate did not finish: \(rc)")
+      written = out.count - Int(stream.avail_out)
     }
-    out.removeLast(out.count - produced)
-    return out
   }
 }
 
