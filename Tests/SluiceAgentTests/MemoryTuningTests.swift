@@ -39,7 +39,7 @@ import Testing
   @Test func theAgentTunesMallocAndItsCodePagesAndStillShipsEverything() async throws {
     let (settings, shipped) = try await run(environment: [:])
     #expect(shipped == 2000)
-    for part in ["mmap_threshold=131072", "trim_threshold=4194304", "arena_max=2", "code_pages_on_demand="] {
+    for part in ["mmap_threshold=262144", "trim_threshold=4194304", "arena_max=2", "code_pages_on_demand="] {
       #expect(settings.contains(part), "\(part) missing from: \(settings)")
     }
   }
@@ -50,7 +50,7 @@ import Testing
       "MALLOC_ARENA_MAX": "4", "SLUICE_MEMORY_TUNING": "malloc",
     ])
     #expect(shipped == 2000)
-    #expect(settings.contains("mmap_threshold=131072"))
+    #expect(settings.contains("mmap_threshold=262144"))
     #expect(!settings.contains("arena_max"))
     #expect(!settings.contains("code_pages_on_demand"))
 

@@ -14,7 +14,7 @@ import CMemory
 ///   the same way. With glibc's defaults those blocks are carved from per-thread arenas
 ///   whose freed space stays resident, and the mmap and trim thresholds grow to the
 ///   largest block freed, so the heap holds two or three times its live data. The agent
-///   maps blocks of 128 KiB and more on their own (unmapped when freed), trims a heap's
+///   maps blocks of 256 KiB and more on their own (unmapped when freed), trims a heap's
 ///   free top above 4 MiB, and uses at most 2 arenas.
 /// - **code pages.** The static binary (Swift runtime, Foundation and its ICU data, NIO,
 ///   TLS) is 83 MB, and start-up reads ahead and maps much of it that never runs. The agent
@@ -22,8 +22,10 @@ import CMemory
 ///   mapped; pages come back as they are used. The kernel's fault-around still maps the
 ///   cached neighbours of each page touched, so this saves about 6 MiB, not most of it.
 public enum MemoryTuning {
-  /// Blocks of this size and larger are mapped on their own and unmapped when freed.
-  public static let mmapThreshold = 128 * 1024
+  /// Blocks of this size and larger are mapped on their own and unmapped when freed. Source
+  /// chunks stay under it (they are reused from the heap without page faults); batches of
+  /// the default size go over it. (512 KiB held 9 MiB more with default batches.)
+  public static let mmapThreshold = 256 * 1024
   /// Free memory above this much at the top of a heap is returned to the kernel. (128 KiB
   /// held no less memory on the realistic workload and cost more CPU in page faults.)
   public static let trimThreshold = 4 << 20

@@ -77,11 +77,13 @@ final class FileTailer {
   var resumeFingerprints: [FileIdentity: Fingerprint]
   private(set) var active: [String: Tracked] = [:]
   private(set) var draining: [Tracked] = []
-  private var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
+  private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
   /// A chunk is handed on once it holds this many bytes: small enough that the chunks in
-  /// flight (read, queued for the pipeline, being processed) stay a few megabytes, large
-  /// enough that per-chunk work (a checkpoint, a hand-off) is rare.
-  static let chunkBytes = 256 * 1024
+  /// flight (read, queued for the pipeline, being processed) stay about a megabyte, and
+  /// that a chunk (this plus one read) stays under malloc's mmap threshold (`MemoryTuning`)
+  /// and is served from freed heap rather than fresh pages; large enough that per-chunk
+  /// work (a checkpoint, a hand-off) is rare.
+  static let chunkBytes = 160 * 1024
   /// What one ``poll(budget:)`` reads at most by default, over all files.
   static let pollBudget = 1 << 20
   private var warnedPaths = Set<String>()
