@@ -103,7 +103,7 @@ public struct Redactor: Sendable {
     requires = policy.detectors.map(\.detector.requires)
     requiresAny = policy.detectors.map(\.detector.requiresAny)
     minimumDigits = policy.detectors.map(\.detector.minimumDigits)
-    detectorList = policy.detectors.map { DetectorBox($0.detector) }
+    detectorList = policy.detectors.map { DetectorBox.make($0.detector) }
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
     encodedTextRules = policy.detectors.indices.filter { policy.detectors[$0].detector.alsoScansEncodedText }
     scopeNames = policy.detectors.map { rule in
@@ -396,7 +396,7 @@ public struct Redactor: Sendable {
       && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
     {
       if isScoped[rule] && !(inField && inScope(rule)) { continue }
-      detectorList[rule].detector.detect(in: text, rule: rule, into: &matches)
+      detectorList[rule].detect(in: text, rule: rule, into: &matches)
     }
     if matches.count == before { return }
     if classes.contains(.other) { dropMatchesInsideMarkers(text) }
@@ -475,8 +475,25 @@ public struct Redactor: Sendable {
   }
 }
 
-/// A detector behind a reference, for calls without copying the existential.
-private final class DetectorBox: Sendable {
-  let detector: any Detector
-  init(_ detector: any Detector) { self.detector = detector }
+/// A detector behind a reference, for calls without copying the existential: the concrete
+/// type is opened once, here, and each call is a class method call on the stored value.
+private class DetectorBox: @unchecked Sendable {
+  /// Boxes `detector` in a ``TypedDetectorBox`` of its own type.
+  static func make(_ detector: any Detector) -> DetectorBox {
+    func open<D: Detector>(_ d: D) -> DetectorBox { TypedDetectorBox(d) }
+    return open(detector)
+  }
+
+  func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
+    fatalError("DetectorBox is abstract")
+  }
+}
+
+private final class TypedDetectorBox<D: Detector>: DetectorBox, @unchecked Sendable {
+  let detector: D
+  init(_ detector: D) { self.detector = detector }
+
+  override func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
+    detector.detect(in: text, rule: rule, into: &matches)
+  }
 }
