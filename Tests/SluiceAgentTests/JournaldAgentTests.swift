@@ -122,7 +122,8 @@ struct JournaldAgentTests {
     defer { receiver.stop() }
     var agent = try AgentProcess(
       config: try config(
-        "{name: out, type: http, url: '\(receiver.url)', batch: {max_events: 500, max_age: 20ms}, retry: {initial_backoff: 10ms, max_backoff: 50ms}}"
+        // One request at a time: round 1 is checked to arrive in journal order.
+        "{name: out, type: http, url: '\(receiver.url)', concurrency: 1, batch: {max_events: 500, max_age: 20ms}, retry: {initial_backoff: 10ms, max_backoff: 50ms}}"
       ))
     _ = await agent.adminPort()
     #expect(await receiver.waitForEvents(2000))
