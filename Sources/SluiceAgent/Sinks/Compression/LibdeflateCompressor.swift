@@ -1,6 +1,6 @@
 import CDeflate
 
-/// gzip with libdeflate: whole-buffer DEFLATE, about twice zlib's speed at the same level
+/// gzip with libdeflate: whole-buffer DEFLATE, 1.6× zlib's speed at level 6, 1.8× at level 1,
 /// with a ratio as good or better (docs/performance.md), and standard gzip output any
 /// receiver decodes. Levels 1 (fastest) to 12 (smallest; 10–12 are slow).
 final class LibdeflateCompressor: BatchCompressor {
