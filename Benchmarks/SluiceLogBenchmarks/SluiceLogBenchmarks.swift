@@ -70,6 +70,22 @@ func logTenFields(_ logger: Logger, _ i: Int) {
     ])
 }
 
+/// The same ten fields as typed fields (``LogFields``): no metadata dictionary.
+func logTenTypedFields(_ logger: Logger, _ i: Int) {
+  logger.info("request completed") { f in
+    f.string("method", "GET")
+    f.string("path", "/api/cart")
+    f.int("status", 200)
+    f.double("duration_ms", 12.5)
+    f.int("bytes", 5120)
+    f.bool("cache_hit", true)
+    f.string("user_agent", "curl/8.0")
+    f.string("region", "eu-west-1")
+    f.int("attempt", i & 3)
+    f.describing("order", Order(id: 42))
+  }
+}
+
 func bindTen(_ logger: inout Logger) {
   logger[metadataKey: "service_version"] = "1.4.2"
   logger[metadataKey: "region"] = "eu-west-1"
@@ -114,6 +130,17 @@ let benchmarks: @Sendable () -> Void = {
       let logger = make()
       for _ in benchmark.scaledIterations { logger.debug("not written") }
     }
+  }
+
+  // Typed fields go straight to SluiceLogHandler; there is no swift-log floor to subtract
+  // (no metadata dictionary is built), so these are totals.
+  Benchmark("message + 10 typed fields / SluiceLog") { benchmark in
+    let logger = sluiceLogger()
+    for i in benchmark.scaledIterations { logTenTypedFields(logger, i) }
+  }
+  Benchmark("message + 10 typed fields / SluiceLog async") { benchmark in
+    let logger = sluiceAsyncLogger()
+    for i in benchmark.scaledIterations { logTenTypedFields(logger, i) }
   }
 
   Benchmark("context request id + message / SluiceLog") { benchmark in

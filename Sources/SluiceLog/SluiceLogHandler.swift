@@ -153,19 +153,68 @@ public struct SluiceLogHandler: LogHandler {
   // MARK: - Logging
 
   public func log(event: LogEvent) {
-    let shared = self.shared
-    shared.metrics?.record(level: event.level, error: event.error)
+    write(event, call: .metadata(event.metadata))
+  }
+
+  /// Writes a line with typed fields instead of metadata (see ``LogFields``): `fields` adds
+  /// them, each encoded as it is added.
+  func log(
+    level: Logger.Level, message: Logger.Message, error: (any Error)?, file: String, function: String, line: UInt,
+    fields: (inout LogFields) -> Void
+  ) {
     ThreadLocalBuffer.with { box in
-      let state = box.state
-      encode(event, into: &state.pointee.line, clock: &state.pointee.clock, box: box, scratch: &state.pointee.scratch)
-      if shared.scanValues { redactValues(&state.pointee.line, box) }
-      state.pointee.line.append(0x0A)
-      shared.output.write(state.pointee.line.bytes)
+      let f = box.fields
+      f.pointee.start(encodingFor: shared, cache: box.keys)
+      defer { f.pointee.reset() }
+      var builder = LogFields(f)
+      fields(&builder)
+      let event = LogEvent(
+        level: level, message: message, error: error, metadata: nil, source: nil, file: file, function: function,
+        line: line)
+      write(event, call: .typed(f), box: box)
     }
   }
 
+  /// A call's own fields: swift-log metadata, or typed fields.
+  enum CallFields {
+    case metadata(Logger.Metadata?)
+    case typed(UnsafeMutablePointer<FieldState>)
+
+    var isEmpty: Bool {
+      switch self {
+      case .metadata(let m): m?.isEmpty ?? true
+      case .typed(let f): f.pointee.count == 0
+      }
+    }
+
+    /// As metadata (for the merging path); a typed key given twice keeps its last value.
+    var metadata: Logger.Metadata? {
+      switch self {
+      case .metadata(let m): m
+      case .typed(let f): f.pointee.count == 0 ? nil : f.pointee.metadata()
+      }
+    }
+  }
+
+  private func write(_ event: LogEvent, call: CallFields) {
+    ThreadLocalBuffer.with { box in write(event, call: call, box: box) }
+  }
+
+  private func write(_ event: LogEvent, call: CallFields, box: ThreadLocalBuffer.Box) {
+    let shared = self.shared
+    shared.metrics?.record(level: event.level, error: event.error)
+    let state = box.state
+    encode(
+      event, call: call, into: &state.pointee.line, clock: &state.pointee.clock, box: box,
+      scratch: &state.pointee.scratch)
+    if shared.scanValues { redactValues(&state.pointee.line, box) }
+    state.pointee.line.append(0x0A)
+    shared.output.write(state.pointee.line.bytes)
+  }
+
   func encode(
-    _ event: LogEvent, into out: inout ByteBuffer, clock: inout RFC3339Cache, box: ThreadLocalBuffer.Box,
+    _ event: LogEvent, call: CallFields, into out: inout ByteBuffer, clock: inout RFC3339Cache,
+    box: ThreadLocalBuffer.Box,
     scratch: inout ByteBuffer
   ) {
     let shared = self.shared
@@ -192,25 +241,18 @@ public struct SluiceLogHandler: LogHandler {
 
     // Metadata from the provider and the call; detect keys bound twice.
     let provided = metadataProvider?.get()
-    let callMetadata = event.metadata
-    if context == nil && provided == nil && (boundKeys.isEmpty || callMetadata == nil) {
+    if context == nil && provided == nil && (boundKeys.isEmpty || call.isEmpty) {
       // The common case: nothing the call's metadata could collide with.
       if let contextTrace { appendTrace(contextTrace, keys, &out) }
       if !boundFragment.isEmpty { boundFragment.withUnsafeBytes { out.append(bytes: $0) } }
-      if let callMetadata {
-        shared.encoder.appendCallMembers(
-          callMetadata, to: &out, cache: box.keys, owner: shared.id, scratch: &scratch, reserved: shared.reserved)
-      }
-    } else if needsMerge(context, provided, callMetadata) {
-      encodeMerged(context, provided, callMetadata, keys, contextTrace, &out)
+      appendCall(call, &out, box, &scratch)
+    } else if needsMerge(context, provided, call) {
+      encodeMerged(context, provided, call.metadata, keys, contextTrace, &out)
     } else {
       appendContext(context, keys, skip: nil, trace: contextTrace, &out)
       if !boundFragment.isEmpty { boundFragment.withUnsafeBytes { out.append(bytes: $0) } }
       if let provided, !provided.isEmpty { shared.encoder.appendMembers(provided, to: &out, reserved: shared.reserved) }
-      if let callMetadata, !callMetadata.isEmpty {
-        shared.encoder.appendCallMembers(
-          callMetadata, to: &out, cache: box.keys, owner: shared.id, scratch: &scratch, reserved: shared.reserved)
-      }
+      appendCall(call, &out, box, &scratch)
     }
 
     if let error = event.error {
@@ -229,6 +271,22 @@ public struct SluiceLogHandler: LogHandler {
     }
     if isOTel { out.append(UInt8(ascii: "}")) }
     out.append(UInt8(ascii: "}"))
+  }
+
+  /// Appends the call's own fields, sorted by key.
+  @inline(__always)
+  private func appendCall(
+    _ call: CallFields, _ out: inout ByteBuffer, _ box: ThreadLocalBuffer.Box, _ scratch: inout ByteBuffer
+  ) {
+    switch call {
+    case .metadata(let metadata):
+      guard let metadata, !metadata.isEmpty else { return }
+      shared.encoder.appendCallMembers(
+        metadata, to: &out, cache: box.keys, owner: shared.id, scratch: &scratch, reserved: shared.reserved)
+    case .typed(let fields):
+      guard fields.pointee.count > 0 else { return }
+      MetadataEncoder.appendTypedMembers(fields, arena: box.keys.arena.baseAddress, to: &out)
+    }
   }
 
   @inline(__always)
@@ -275,8 +333,17 @@ public struct SluiceLogHandler: LogHandler {
   }
 
   /// Whether some key would be written twice (rare: then the slow, merging path runs).
+  private func needsMerge(_ context: LogContext.Storage?, _ provided: Logger.Metadata?, _ call: CallFields) -> Bool {
+    switch call {
+    case .metadata(let m): return needsMerge(context, provided, callKeys: (m ?? [:]).keys)
+    case .typed(let f):
+      let entries = UnsafeBufferPointer(start: f.pointee.entries, count: f.pointee.count)
+      return needsMerge(context, provided, callKeys: entries.lazy.map(\.key))
+    }
+  }
+
   private func needsMerge(
-    _ context: LogContext.Storage?, _ provided: Logger.Metadata?, _ call: Logger.Metadata?
+    _ context: LogContext.Storage?, _ provided: Logger.Metadata?, callKeys: some Collection<String>
   ) -> Bool {
     let boundKeys = bound.keys
     let reserved = context?.requestID != nil || context?.userID != nil
@@ -287,7 +354,7 @@ public struct SluiceLogHandler: LogHandler {
       return true
     }
     let providedCount = provided?.count ?? 0
-    let callCount = call?.count ?? 0
+    let callCount = callKeys.count
     if providedCount + callCount == 0 && contextFields.isEmpty { return false }
     // The common case: only the call's own metadata, nothing it could collide with.
     if providedCount == 0 && boundKeys.isEmpty && !reserved && contextFields.isEmpty { return false }
@@ -298,9 +365,7 @@ public struct SluiceLogHandler: LogHandler {
       return false
     }
     if let provided { for key in provided.keys where collides(key) { return true } }
-    if let call {
-      for key in call.keys where collides(key) || provided?[key] != nil { return true }
-    }
+    for key in callKeys where collides(key) || provided?[key] != nil { return true }
     if !contextFields.isEmpty && !boundKeys.isEmpty {
       for f in contextFields where boundKeys.contains(f.key) { return true }
     }
@@ -335,152 +400,6 @@ public struct SluiceLogHandler: LogHandler {
       bytes.removeAll()
       bytes.append(contentsOf: box.event.bytes)
     }
-  }
-
-  // MARK: - Precomputed fragments
-
-  /// What a configuration needs on every call, computed once.
-  final class Shared: Sendable {
-    /// Unique for the life of the process (per-thread caches are tagged with it).
-    let id: UInt64
-    let configuration: Configuration
-    // Hot fields, copied out of the configuration so a call does not copy all of it.
-    let output: LogOutput
-    let metrics: LogMetrics?
-    let scanValues: Bool
-    let includeSourceLocation: Bool
-    let isOTel: Bool
-    let traceContext: TraceContextSource
-    /// `{"timestamp":"` (schema-specific).
-    let timestampKey: [UInt8]
-    let keys: LogSchema.Keys
-    let encoder: MetadataEncoder
-    /// `","level":"info","message":` and the like, per level (schema-specific).
-    let levelFragments: [[UInt8]]
-    let reserved: ReservedKeys
-    let requestIDKey: String
-    let userIDKey: String
-    /// Whether ``LogContext``'s pre-encoded fields (default secret keys and marker) can be used.
-    let contextFieldsPrecoded: Bool
-
-    init(_ configuration: Configuration) {
-      self.id = SharedID.next()
-      self.configuration = configuration
-      output = configuration.output
-      metrics = configuration.metrics
-      if let metrics = configuration.metrics, case .asynchronous = configuration.output.mode {
-        let dropped = metrics.dropped
-        configuration.output.reportDrops { dropped.increment(by: $0) }
-      }
-      scanValues = !configuration.valueDetectors.isEmpty || configuration.redaction != nil
-      includeSourceLocation = configuration.includeSourceLocation
-      isOTel = configuration.schema == .otel
-      traceContext = configuration.traceContext
-      let keys = configuration.schema.keys
-      var ts: [UInt8] = [UInt8(ascii: "{"), UInt8(ascii: "\"")]
-      JSONWriter.appendRaw(keys.timestamp, to: &ts)
-      JSONWriter.appendRaw("\":\"", to: &ts)
-      timestampKey = ts
-      self.keys = keys
-      self.encoder = MetadataEncoder(
-        secrets: SecretKeys(configuration.secretKeys), marker: configuration.redactionMarker)
-      self.reserved = Self.reservedKeys(configuration, keys)
-      self.requestIDKey = keys.requestID.description
-      self.userIDKey = keys.userID.description
-      self.contextFieldsPrecoded =
-        configuration.secretKeys == SecretKeys.defaultNames
-        && configuration.redactionMarker == Configuration.defaultRedactionMarker
-      levelFragments = Logger.Level.allCases.map { level in
-        var f: [UInt8] = []
-        JSONWriter.appendRaw("\",\"", to: &f)
-        JSONWriter.appendRaw(keys.level, to: &f)
-        JSONWriter.appendRaw("\":", to: &f)
-        if configuration.schema == .otel {
-          JSONWriter.appendString(
-            level.rawValue.uppercased() == "WARNING" ? "WARN" : level.rawValue.uppercased(), to: &f)
-          JSONWriter.appendRaw(",\"severity_number\":", to: &f)
-          JSONWriter.appendInt(Int64(Self.otelSeverity(level)), to: &f)
-        } else {
-          JSONWriter.appendString(level.rawValue, to: &f)
-        }
-        f.append(UInt8(ascii: ","))
-        f.append(UInt8(ascii: "\""))
-        JSONWriter.appendRaw(keys.message, to: &f)
-        JSONWriter.appendRaw("\":", to: &f)
-        return f
-      }
-    }
-
-    /// Keys the schema writes on every line (at the level where metadata goes).
-    static func reservedKeys(_ c: Configuration, _ k: LogSchema.Keys) -> ReservedKeys {
-      var names: [String]
-      if c.schema == .otel {
-        names = ["logger"]  // metadata goes inside `attributes`
-      } else {
-        names = [k.timestamp.description, k.level.description, k.message.description, k.logger.description]
-        if c.service != nil { names.append(k.service.description) }
-        if c.schema == .ecs { names.append("ecs.version") }
-      }
-      names += [k.errorType.description, k.errorMessage.description]
-      if c.includeSourceLocation { names += [k.file.description, k.line.description, k.function.description] }
-      return ReservedKeys(names)
-    }
-
-    static func otelSeverity(_ level: Logger.Level) -> Int {
-      let same: LogLevel =
-        switch level {
-        case .trace: .trace
-        case .debug: .debug
-        case .info: .info
-        case .notice: .notice
-        case .warning: .warning
-        case .error: .error
-        case .critical: .critical
-        }
-      return same.otelSeverityNumber
-    }
-  }
-
-  static func encodeAfterMessage(label: String, configuration: Configuration) -> [UInt8] {
-    var f: [UInt8] = []
-    let keys = configuration.schema.keys
-    switch configuration.schema {
-    case .sluice, .ecs:
-      JSONWriter.appendRaw(",\"", to: &f)
-      JSONWriter.appendRaw(keys.logger, to: &f)
-      JSONWriter.appendRaw("\":", to: &f)
-      JSONWriter.appendString(label, to: &f)
-      if let service = configuration.service {
-        JSONWriter.appendRaw(",\"", to: &f)
-        JSONWriter.appendRaw(keys.service, to: &f)
-        JSONWriter.appendRaw("\":", to: &f)
-        JSONWriter.appendString(service, to: &f)
-      }
-      if configuration.schema == .ecs {
-        JSONWriter.appendRaw(",\"ecs.version\":", to: &f)
-        JSONWriter.appendString(LogSchema.ecsVersion, to: &f)
-      }
-    case .otel:
-      if let service = configuration.service {
-        JSONWriter.appendRaw(",\"resource\":{\"service.name\":", to: &f)
-        JSONWriter.appendString(service, to: &f)
-        f.append(UInt8(ascii: "}"))
-      }
-    }
-    return f
-  }
-}
-
-/// Hands out ``SluiceLogHandler/Shared/id``s.
-enum SharedID {
-  nonisolated(unsafe) private static var last: UInt64 = 0
-  nonisolated(unsafe) private static var lock = pthread_mutex_t()
-
-  static func next() -> UInt64 {
-    pthread_mutex_lock(&lock)
-    defer { pthread_mutex_unlock(&lock) }
-    last += 1
-    return last
   }
 }
 

@@ -26,6 +26,12 @@ enum ThreadLocalBuffer {
       return p
     }()
     let keys = KeyCache()
+    /// Typed fields of the call being made on this thread (see ``LogFields``).
+    let fields: UnsafeMutablePointer<FieldState> = {
+      let p = UnsafeMutablePointer<FieldState>.allocate(capacity: 1)
+      p.initialize(to: FieldState())
+      return p
+    }()
     /// For value redaction: a reusable event and this thread's copy of the redactor.
     var event = Event()
     var redactor: Redactor?
@@ -36,6 +42,9 @@ enum ThreadLocalBuffer {
       state.pointee.scratch.deallocate()
       state.deinitialize(count: 1)
       state.deallocate()
+      fields.pointee.deallocate()
+      fields.deinitialize(count: 1)
+      fields.deallocate()
     }
   }
 
