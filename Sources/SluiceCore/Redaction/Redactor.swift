@@ -35,6 +35,17 @@ public struct Redactor: Sendable {
   /// The detectors, each boxed once: calling through a box borrows the detector, where
   /// calling an array element would copy the existential (and retain its arrays) per call.
   private let detectorList: [DetectorBox]
+  /// The same boxes, unretained (``detectorList`` keeps them alive): a call through one
+  /// costs no reference counting.
+  private let detectorRefs: [Unmanaged<DetectorBox>]
+  /// Per byte class (bit position in ``ByteClasses``): the detectors (bit `r` for rule `r`)
+  /// that require it. A text's candidate detectors are all but those requiring a class it
+  /// lacks, worked out in a few mask operations instead of a test per detector.
+  private let rulesRequiring: [UInt64]
+  /// Every detector, as a mask; 0 when there are more than 64 (then each is tested in turn).
+  private let allRules: UInt64
+  /// The byte classes some detector requires.
+  private let requiredClasses: UInt32
   /// Writes markers (a reference, so writing one never copies the redactor).
   let markers: MarkerWriter
   private let isScoped: [Bool]
@@ -104,6 +115,18 @@ public struct Redactor: Sendable {
     requiresAny = policy.detectors.map(\.detector.requiresAny)
     minimumDigits = policy.detectors.map(\.detector.minimumDigits)
     detectorList = policy.detectors.map { DetectorBox.make($0.detector) }
+    detectorRefs = detectorList.map { Unmanaged.passUnretained($0) }
+    let count = policy.detectors.count
+    allRules = count == 0 ? 0 : (count >= 64 ? (count == 64 ? ~0 : 0) : (1 << UInt64(count)) - 1)
+    let required = policy.detectors.map(\.detector.requires)
+    requiredClasses = required.reduce(0) { $0 | $1.rawValue }
+    rulesRequiring = (0..<32).map { bit in
+      var mask: UInt64 = 0
+      for (rule, r) in required.enumerated() where rule < 64 && r.rawValue & (1 << UInt32(bit)) != 0 {
+        mask |= 1 << UInt64(rule)
+      }
+      return mask
+    }
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
     encodedTextRules = policy.detectors.indices.filter { policy.detectors[$0].detector.alsoScansEncodedText }
     scopeNames = policy.detectors.map { rule in
@@ -281,13 +304,12 @@ public struct Redactor: Sendable {
 
   /// The cached verdict for `k`, if any, and its hash.
   private func lookup(_ k: UnsafeRawBufferPointer) -> (Verdict?, UInt64) {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for c in k { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+    let h = KeyBytes.hash(k)
     let slot = Self.slot(h)
     guard cacheHashes[slot] == h, Int(cacheLengths[slot]) == k.count, cacheStarts[slot] >= 0 else { return (nil, h) }
     let start = Int(cacheStarts[slot])
     let same = cacheArena.withUnsafeBytes { a in
-      k.isEmpty || memcmp(a.baseAddress! + start, k.baseAddress!, k.count) == 0
+      k.isEmpty || KeyBytes.equal(a.baseAddress! + start, k.baseAddress!, k.count)
     }
     return (same ? cacheVerdicts[slot] : nil, h)
   }
@@ -381,7 +403,32 @@ public struct Redactor: Sendable {
   }
 
   private mutating func detect(in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool) {
-    run(0..<detectorList.count, in: text, classes: classes, digits: digits, inField: inField)
+    if allRules == 0 {
+      run(0..<detectorList.count, in: text, classes: classes, digits: digits, inField: inField)
+      return
+    }
+    // The detectors whose required classes are all in `classes`.
+    var candidates = allRules
+    var missing = ~classes.rawValue & requiredClasses
+    while missing != 0 {
+      let bit = missing.trailingZeroBitCount
+      candidates &= ~rulesRequiring[bit]
+      missing &= missing &- 1
+    }
+    let before = matches.count
+    let n = text.count
+    while candidates != 0 {
+      let rule = candidates.trailingZeroBitCount
+      candidates &= candidates &- 1
+      guard n >= minimumLengths[rule], digits >= minimumDigits[rule],
+        requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule])
+      else { continue }
+      if isScoped[rule] && !(inField && inScope(rule)) { continue }
+      detectorRefs[rule]._withUnsafeGuaranteedRef { $0.detect(in: text, rule: rule, into: &matches) }
+    }
+    if matches.count == before { return }
+    if classes.contains(.other) { dropMatchesInsideMarkers(text) }
+    if matches.count > 1 { resolveOverlaps() }
   }
 
   /// Runs the detectors among `rules` that the prefilter lets through on `text`; if they found

@@ -1,0 +1,120 @@
+import Testing
+
+@testable import SluiceCore
+
+/// A detector that flags one word, and declares what a text must contain for it to look.
+private struct GatedWordDetector: Detector {
+  let name: String
+  let word: [UInt8]
+  let requires: ByteClasses
+  /// Texts this detector was shown (to check which detectors the prefilter lets run).
+  let seen: SeenTexts
+
+  func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
+    seen.add(name)
+    var i = 0
+    while i + word.count <= text.count {
+      if text[i..<(i + word.count)].elementsEqual(word) {
+        matches.append(DetectorMatch(range: i..<(i + word.count), rule: rule))
+        i += word.count
+      } else {
+        i += 1
+      }
+    }
+  }
+}
+
+private final class SeenTexts: @unchecked Sendable {
+  private(set) var names: [String] = []
+  func add(_ name: String) { names.append(name) }
+  func reset() { names.removeAll() }
+}
+
+@Suite("Redactor: which detectors run")
+struct RedactorCandidateTests {
+  /// A detector runs exactly when the text holds every class it requires. (The words are
+  /// never found, so each text is scanned once.)
+  @Test func onlyDetectorsWhoseClassesArePresentRun() {
+    let seen = SeenTexts()
+    let detectors: [any Detector] = [
+      GatedWordDetector(name: "digits", word: Array("nowhere".utf8), requires: [.digit], seen: seen),
+      GatedWordDetector(name: "upper-at", word: Array("nowhere".utf8), requires: [.upper, .at], seen: seen),
+      GatedWordDetector(name: "any", word: Array("nowhere".utf8), requires: [], seen: seen),
+      GatedWordDetector(name: "colon", word: Array("nowhere".utf8), requires: [.colon, .lower], seen: seen),
+    ]
+    var redactor = Redactor(detectors: detectors)
+    let cases: [(String, [String])] = [
+      ("plain words zz", ["any"]),
+      ("code 7777 zz", ["digits", "any"]),
+      ("X@ here 7777", ["digits", "upper-at", "any"]),
+      ("key a:b", ["any", "colon"]),
+      ("A:B", ["any"]),  // colon without a lower-case letter
+    ]
+    for (text, expected) in cases {
+      seen.reset()
+      var event = structuredEvent("{\"m\":\"\(text)\"}")
+      _ = redactor.redact(&event, scanner: JSONScanner())
+      #expect(seen.names == expected, "\(text)")
+    }
+  }
+
+  /// With more than 64 detectors the redactor tests each in turn; all still run and match.
+  @Test func moreThanSixtyFourDetectors() {
+    let seen = SeenTexts()
+    var detectors: [any Detector] = (0..<70).map {
+      GatedWordDetector(name: "w\($0)", word: Array("word\($0)x".utf8), requires: [.lower, .digit], seen: seen)
+    }
+    detectors.append(EmailDetector())
+    var redactor = Redactor(detectors: detectors)
+    var event = structuredEvent(#"{"m":"word3x and word69x mail jane@example.com"}"#)
+    #expect(redactor.redact(&event, scanner: JSONScanner()) == 3)
+    let text = String(decoding: event.bytes, as: UTF8.self)
+    #expect(text.contains("[REDACTED:w3]") && text.contains("[REDACTED:w69]") && text.contains("[REDACTED:email]"))
+    #expect(Set(seen.names).count == 70)
+  }
+}
+
+@Suite("KeyBytes")
+struct KeyBytesTests {
+  /// `equal` agrees with a byte-by-byte comparison at every length and difference position,
+  /// and equal bytes hash equal.
+  @Test func equalAndHashAgreeWithTheBytes() {
+    var generator = SystemRandomNumberGenerator()
+    for n in 0...40 {
+      let a = (0..<n).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      a.withUnsafeBytes { x in
+        let copy = Array(a)
+        copy.withUnsafeBytes { y in
+          #expect(
+            KeyBytes.equal(
+              x.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, y.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, n))
+          #expect(KeyBytes.hash(x) == KeyBytes.hash(y))
+        }
+        for k in 0..<n {
+          var b = a
+          b[k] ^= 0x20
+          b.withUnsafeBytes { y in
+            #expect(!KeyBytes.equal(x.baseAddress!, y.baseAddress!, n), "length \(n), byte \(k)")
+          }
+        }
+      }
+    }
+  }
+
+  /// Keys that differ in one byte, or only in length, rarely share a hash (none here).
+  @Test func similarKeysHashApart() {
+    var keys = Set<String>()
+    for base in ["level", "user_agent", "http.request.method", "kubernetes.pod.labels.app", "a", ""] {
+      var variants = [base, base + "x", String(base.dropLast())]
+      for k in 0..<base.utf8.count {
+        var b = Array(base.utf8)
+        b[k] ^= 1
+        variants.append(String(decoding: b, as: UTF8.self))
+      }
+      keys.formUnion(variants)
+    }
+    var hashes = Set<UInt64>()
+    for k in keys { Array(k.utf8).withUnsafeBytes { hashes.insert(KeyBytes.hash($0)) } }
+    #expect(hashes.count == keys.count)
+  }
+}
