@@ -7,6 +7,8 @@ private struct GatedWordDetector: Detector {
   let name: String
   let word: [UInt8]
   let requires: ByteClasses
+  var minimumLength = 1
+  var minimumDigits = 0
   /// Texts this detector was shown (to check which detectors the prefilter lets run).
   let seen: SeenTexts
 
@@ -58,11 +60,40 @@ struct RedactorCandidateTests {
     }
   }
 
+  /// Length and digit thresholds, below and above 64.
+  @Test func lengthAndDigitThresholds() {
+    let seen = SeenTexts()
+    let detectors: [any Detector] = [
+      GatedWordDetector(name: "len10", word: [0], requires: [], minimumLength: 10, seen: seen),
+      GatedWordDetector(name: "len100", word: [0], requires: [], minimumLength: 100, seen: seen),
+      GatedWordDetector(name: "digits3", word: [0], requires: [], minimumDigits: 3, seen: seen),
+      GatedWordDetector(name: "digits70", word: [0], requires: [], minimumDigits: 70, seen: seen),
+    ]
+    var redactor = Redactor(detectors: detectors)
+    let cases: [(String, [String])] = [
+      ("short", []),
+      ("ten bytes!", ["len10"]),
+      ("12 digits 3", ["len10", "digits3"]),
+      (String(repeating: "x", count: 99), ["len10"]),
+      (String(repeating: "x", count: 100), ["len10", "len100"]),
+      (String(repeating: "7", count: 69), ["len10", "digits3"]),
+      (String(repeating: "7", count: 70), ["len10", "digits3", "digits70"]),
+      (String(repeating: "7", count: 100), ["len10", "len100", "digits3", "digits70"]),
+    ]
+    for (text, expected) in cases {
+      seen.reset()
+      var event = structuredEvent("{\"m\":\"\(text)\"}")
+      _ = redactor.redact(&event, scanner: JSONScanner())
+      #expect(seen.names == expected, "\(text.count) bytes")
+    }
+  }
+
   /// With more than 64 detectors the redactor tests each in turn; all still run and match.
   @Test func moreThanSixtyFourDetectors() {
     let seen = SeenTexts()
     var detectors: [any Detector] = (0..<70).map {
-      GatedWordDetector(name: "w\($0)", word: Array("word\($0)x".utf8), requires: [.lower, .digit], seen: seen)
+      GatedWordDetector(
+        name: "w\($0)", word: Array("word\($0)x".utf8), requires: [.lower, .digit], minimumLength: 6, seen: seen)
     }
     detectors.append(EmailDetector())
     var redactor = Redactor(detectors: detectors)

@@ -46,6 +46,13 @@ public struct Redactor: Sendable {
   private let allRules: UInt64
   /// The byte classes some detector requires.
   private let requiredClasses: UInt32
+  /// Per text length up to 64 (longer: index 64), the detectors that can match a text that
+  /// long; per digit count up to 64, those that can match with that many digits.
+  private let rulesByLength: [UInt64]
+  private let rulesByDigits: [UInt64]
+  /// Detectors with a `requiresAny` condition, a `fields` scope or a threshold over 64,
+  /// tested one by one.
+  private let rulesToCheck: UInt64
   /// Writes markers (a reference, so writing one never copies the redactor).
   let markers: MarkerWriter
   private let isScoped: [Bool]
@@ -120,6 +127,19 @@ public struct Redactor: Sendable {
     allRules = count == 0 ? 0 : (count >= 64 ? (count == 64 ? ~0 : 0) : (1 << UInt64(count)) - 1)
     let required = policy.detectors.map(\.detector.requires)
     requiredClasses = required.reduce(0) { $0 | $1.rawValue }
+    let lengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
+    let digitCounts = policy.detectors.map(\.detector.minimumDigits)
+    func mask(_ include: (Int) -> Bool) -> UInt64 {
+      var m: UInt64 = 0
+      for rule in 0..<min(count, 64) where include(rule) { m |= 1 << UInt64(rule) }
+      return m
+    }
+    rulesByLength = (0...64).map { n in mask { lengths[$0] <= n || n == 64 && lengths[$0] > 64 } }
+    rulesByDigits = (0...64).map { d in mask { digitCounts[$0] <= d || d == 64 && digitCounts[$0] > 64 } }
+    rulesToCheck = mask {
+      !policy.detectors[$0].fields.isEmpty || !policy.detectors[$0].detector.requiresAny.isEmpty || lengths[$0] > 64
+        || digitCounts[$0] > 64
+    }
     rulesRequiring = (0..<32).map { bit in
       var mask: UInt64 = 0
       for (rule, r) in required.enumerated() where rule < 64 && r.rawValue & (1 << UInt32(bit)) != 0 {
@@ -351,7 +371,7 @@ public struct Redactor: Sendable {
   private mutating func scanValue(_ i: Int, key: Int, _ tape: [JSONToken], _ raw: UnsafeRawBufferPointer) {
     let t = tape[i]
     guard t.kind == .string || t.kind == .number, t.range.count >= minimumLength else { return }
-    matches.removeAll(keepingCapacity: true)
+    if !matches.isEmpty { matches.removeAll(keepingCapacity: true) }
     if t.kind == .string && t.hasEscapes {
       decoded.removeAll(keepingCapacity: true)
       JSONTape.unescape(UnsafeRawBufferPointer(rebasing: raw[t.range]), into: &decoded)
@@ -415,15 +435,19 @@ public struct Redactor: Sendable {
       candidates &= ~rulesRequiring[bit]
       missing &= missing &- 1
     }
-    let before = matches.count
     let n = text.count
+    // …and whose length and digit thresholds the text meets (a longer text or more digits
+    // than 64 meets what 64 meets, and the thresholds above 64 are checked one by one).
+    candidates &= rulesByLength[min(n, 64)] & rulesByDigits[min(digits, 64)]
+    let before = matches.count
     while candidates != 0 {
       let rule = candidates.trailingZeroBitCount
       candidates &= candidates &- 1
-      guard n >= minimumLengths[rule], digits >= minimumDigits[rule],
-        requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule])
-      else { continue }
-      if isScoped[rule] && !(inField && inScope(rule)) { continue }
+      if rulesToCheck & (1 << UInt64(rule)) != 0 {
+        if n < minimumLengths[rule] || digits < minimumDigits[rule] { continue }  // thresholds over 64
+        if !requiresAny[rule].isEmpty && classes.isDisjoint(with: requiresAny[rule]) { continue }
+        if isScoped[rule] && !(inField && inScope(rule)) { continue }
+      }
       detectorRefs[rule]._withUnsafeGuaranteedRef { $0.detect(in: text, rule: rule, into: &matches) }
     }
     if matches.count == before { return }
