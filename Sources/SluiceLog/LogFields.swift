@@ -29,13 +29,7 @@ public struct LogFields: ~Copyable {
 
   /// A string, escaped as JSON.
   public mutating func string(_ key: String, _ value: String) {
-    let s = state
-    if s.pointee.encoding {
-      if s.pointee.begin(key) { JSONWriter.appendString(value, to: &s.pointee.values) }
-      s.pointee.end()
-    } else {
-      s.pointee.slots.append(FieldSlot(key: key, value: .string(value)))
-    }
+    add(key, { JSONWriter.appendString(value, to: &$0.values) }, kept: .string(value))
   }
 
   /// An integer, written as a JSON number.
@@ -47,61 +41,31 @@ public struct LogFields: ~Copyable {
     if let v = Int64(exactly: value) {
       int64(key, v)
     } else if let v = UInt64(exactly: value) {
-      let s = state
-      if s.pointee.encoding {
-        if s.pointee.begin(key) { JSONWriter.appendUInt(v, to: &s.pointee.values) }
-        s.pointee.end()
-      } else {
-        s.pointee.slots.append(FieldSlot(key: key, value: .metadata(.stringConvertible(v))))
-      }
+      add(key, { JSONWriter.appendUInt(v, to: &$0.values) }, kept: .metadata(.stringConvertible(v)))
     } else {
       string(key, String(value))
     }
   }
 
   private mutating func int64(_ key: String, _ value: Int64) {
-    let s = state
-    if s.pointee.encoding {
-      if s.pointee.begin(key) { JSONWriter.appendInt(value, to: &s.pointee.values) }
-      s.pointee.end()
-    } else {
-      s.pointee.slots.append(FieldSlot(key: key, value: .metadata(.stringConvertible(value))))
-    }
+    add(key, { JSONWriter.appendInt(value, to: &$0.values) }, kept: .metadata(.stringConvertible(value)))
   }
 
   /// A floating-point number, written as a JSON number (NaN and the infinities as the
   /// strings `"NaN"`, `"Infinity"` and `"-Infinity"`, as in metadata).
   public mutating func double(_ key: String, _ value: Double) {
-    let s = state
-    if s.pointee.encoding {
-      if s.pointee.begin(key) { JSONWriter.appendDouble(value, to: &s.pointee.values) }
-      s.pointee.end()
-    } else {
-      s.pointee.slots.append(FieldSlot(key: key, value: .metadata(.stringConvertible(value))))
-    }
+    add(key, { JSONWriter.appendDouble(value, to: &$0.values) }, kept: .metadata(.stringConvertible(value)))
   }
 
   /// A boolean.
   public mutating func bool(_ key: String, _ value: Bool) {
-    let s = state
-    if s.pointee.encoding {
-      if s.pointee.begin(key) { JSONWriter.appendBool(value, to: &s.pointee.values) }
-      s.pointee.end()
-    } else {
-      s.pointee.slots.append(FieldSlot(key: key, value: .metadata(.stringConvertible(value))))
-    }
+    add(key, { JSONWriter.appendBool(value, to: &$0.values) }, kept: .metadata(.stringConvertible(value)))
   }
 
   /// A value that must never be written: the line carries the redaction marker instead, and
   /// the value itself is not kept (not even for a handler other than ``SluiceLogHandler``).
   public mutating func sensitive(_ key: String, _ value: some Any) {
-    let s = state
-    if s.pointee.encoding {
-      if s.pointee.begin(key) { s.pointee.appendMarker() }
-      s.pointee.end()
-    } else {
-      s.pointee.slots.append(FieldSlot(key: key, value: .string(SluiceLogHandler.Configuration.defaultRedactionMarker)))
-    }
+    add(key, { $0.appendMarker() }, kept: .string(SluiceLogHandler.Configuration.defaultRedactionMarker))
   }
 
   /// A value's `description`, as a string.
@@ -111,12 +75,20 @@ public struct LogFields: ~Copyable {
 
   /// Any metadata value (dictionaries and arrays included), written as metadata is.
   public mutating func value(_ key: String, _ value: Logger.MetadataValue) {
+    add(key, { $0.appendMetadata(value) }, kept: .metadata(value))
+  }
+
+  /// Adds field `key`: its value appended to ``FieldState/values`` by `encode` for
+  /// ``SluiceLogHandler`` (unless the key is a secret: then the marker), or kept as `kept`
+  /// for another handler.
+  @inline(__always)
+  private mutating func add(_ key: String, _ encode: (inout FieldState) -> Void, kept: @autoclosure () -> FieldValue) {
     let s = state
     if s.pointee.encoding {
-      if s.pointee.begin(key) { s.pointee.appendMetadata(value) }
+      if s.pointee.begin(key) { encode(&s.pointee) }
       s.pointee.end()
     } else {
-      s.pointee.slots.append(FieldSlot(key: key, value: .metadata(value)))
+      s.pointee.slots.append(FieldSlot(key: key, value: kept()))
     }
   }
 

@@ -2,7 +2,8 @@ import Testing
 
 @testable import SluiceCore
 
-/// A detector that flags one word, and declares what a text must contain for it to look.
+/// A detector that flags one word (``WordDetector``), and declares what a text must contain
+/// for it to look.
 private struct GatedWordDetector: Detector {
   let name: String
   let word: [UInt8]
@@ -14,15 +15,7 @@ private struct GatedWordDetector: Detector {
 
   func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
     seen.add(name)
-    var i = 0
-    while i + word.count <= text.count {
-      if text[i..<(i + word.count)].elementsEqual(word) {
-        matches.append(DetectorMatch(range: i..<(i + word.count), rule: rule))
-        i += word.count
-      } else {
-        i += 1
-      }
-    }
+    WordDetector(String(decoding: word, as: UTF8.self)).detect(in: text, rule: rule, into: &matches)
   }
 }
 

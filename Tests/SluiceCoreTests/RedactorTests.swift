@@ -22,7 +22,7 @@ private let marker = "[REDACTED:email]"
 private func emailRedactor() -> Redactor { Redactor(detectors: [EmailDetector()]) }
 
 /// A test detector that flags every occurrence of one word.
-private struct WordDetector: Detector {
+struct WordDetector: Detector {
   let name: String
   let word: [UInt8]
 
