@@ -142,3 +142,32 @@ struct KeyBytesTests {
     #expect(hashes.count == keys.count)
   }
 }
+
+@Suite("SecretPairDetector prefilter")
+struct SecretPairPrefilterTests {
+  /// `requiresAny` (`=` or `:`) is safe: called directly, without the prefilter, the detector
+  /// finds nothing in texts that have neither, however secret-looking their words; with one
+  /// of them it does.
+  @Test func nothingWithoutASeparator() {
+    let detector = SecretPairDetector()
+    #expect(detector.requiresAny == [.equals, .colon])
+    let words = [
+      "password", "PASSWORD", "token", "api_key", "X-Api-Key", "Cookie", "set-cookie", "secret", "hunter2",
+      "s3cr3t!", "\"", "'", " ", "=>", "[", "]", "&", ";", ",", "?", "--", "\\\"", "Bearer", "abc123XYZ",
+    ]
+    var generator = SystemRandomNumberGenerator()
+    var found = 0
+    for _ in 0..<20_000 {
+      var text = ""
+      for _ in 0..<Int.random(in: 1...8, using: &generator) { text += words.randomElement(using: &generator)! }
+      var matches: [DetectorMatch] = []
+      let plain = text.replacingOccurrences(of: "=", with: "")
+      Array(plain.utf8).withUnsafeBytes { detector.detect(in: $0, rule: 0, into: &matches) }
+      #expect(matches.isEmpty, "\(plain)")
+      var withSeparator: [DetectorMatch] = []
+      Array(text.utf8).withUnsafeBytes { detector.detect(in: $0, rule: 0, into: &withSeparator) }
+      found += withSeparator.count
+    }
+    #expect(found > 0)  // the generator does produce pairs the detector finds
+  }
+}

@@ -30,14 +30,16 @@
 /// - `auth:token:42`-style namespaced names (a key preceded by `:`, `=` or `/` and followed
 ///   by `:` with no space), and `::` paths (`auth::login`).
 ///
-/// Prefilter: none (`requires` is empty): keys may be upper case (`PASSWORD=…`) and values
-/// anything. The first step is a vectorised search for the `=` and `:` anchors, 16 bytes at
+/// Prefilter: a `=` or a `:` (`requiresAny`), the only separators it reads; no letter class
+/// is required, since keys may be upper case (`PASSWORD=…`) and values anything. The first step is a vectorised search for the `=` and `:` anchors, 16 bytes at
 /// a time; an anchor is rejected unless the two bytes before the key's end are how some key
 /// ends (one lookup in a 64 × 64-bit table), so timestamps, ports, URLs and most JSON keys
 /// cost a few comparisons each.
 public struct SecretPairDetector: Detector {
   public let name = "secret_pair"
   public var requires: ByteClasses { [] }
+  /// Every pair has one of these as its separator.
+  public var requiresAny: ByteClasses { [.equals, .colon] }
   /// The shortest key, `=` and one byte: 5 (`pwd=x`) with the default keys.
   public let minimumLength: Int
 
