@@ -171,3 +171,27 @@ struct SecretPairPrefilterTests {
     #expect(found > 0)  // the generator does produce pairs the detector finds
   }
 }
+
+@Suite("SSNDetector prefilter")
+struct SSNPrefilterTests {
+  /// `requiresAny` (`-` or a letter) is safe: texts of digits, spaces, dots, `+`, `:`, `/`, `=`
+  /// and quotes never hold an SSN the detector finds, while the same digits after `ssn ` do.
+  @Test func nothingInBareNumbers() {
+    let detector = SSNDetector()
+    #expect(detector.requiresAny == [.dash, .lower, .upper])
+    let pieces = ["123456789", "123 45 6789", "078051120", "219099999", " ", ".", ":", "=", "\"", "+", "/", "0", "42"]
+    var generator = SystemRandomNumberGenerator()
+    var withKeyword = 0
+    for _ in 0..<20_000 {
+      var text = ""
+      for _ in 0..<Int.random(in: 1...5, using: &generator) { text += pieces.randomElement(using: &generator)! }
+      var matches: [DetectorMatch] = []
+      Array(text.utf8).withUnsafeBytes { detector.detect(in: $0, rule: 0, into: &matches) }
+      #expect(matches.isEmpty, "\(text)")
+      var keyed: [DetectorMatch] = []
+      Array(("ssn " + text).utf8).withUnsafeBytes { detector.detect(in: $0, rule: 0, into: &keyed) }
+      withKeyword += keyed.count
+    }
+    #expect(withKeyword > 0)
+  }
+}
