@@ -116,7 +116,7 @@ struct FieldState {
   func metadata() -> Logger.Metadata {
     if !encoding {
       var m: Logger.Metadata = [:]
-      for slot in slots { m[slot.key] = slot.value.metadataValue }
+      for slot in slots { m[slot.key] = slot.value }
       return m
     }
     var m: Logger.Metadata = [:]

@@ -41,25 +41,25 @@ public struct LogFields: ~Copyable {
     if let v = Int64(exactly: value) {
       int64(key, v)
     } else if let v = UInt64(exactly: value) {
-      add(key, { JSONWriter.appendUInt(v, to: &$0.values) }, kept: .metadata(.stringConvertible(v)))
+      add(key, { JSONWriter.appendUInt(v, to: &$0.values) }, kept: .stringConvertible(v))
     } else {
       string(key, String(value))
     }
   }
 
   private mutating func int64(_ key: String, _ value: Int64) {
-    add(key, { JSONWriter.appendInt(value, to: &$0.values) }, kept: .metadata(.stringConvertible(value)))
+    add(key, { JSONWriter.appendInt(value, to: &$0.values) }, kept: .stringConvertible(value))
   }
 
   /// A floating-point number, written as a JSON number (NaN and the infinities as the
   /// strings `"NaN"`, `"Infinity"` and `"-Infinity"`, as in metadata).
   public mutating func double(_ key: String, _ value: Double) {
-    add(key, { JSONWriter.appendDouble(value, to: &$0.values) }, kept: .metadata(.stringConvertible(value)))
+    add(key, { JSONWriter.appendDouble(value, to: &$0.values) }, kept: .stringConvertible(value))
   }
 
   /// A boolean.
   public mutating func bool(_ key: String, _ value: Bool) {
-    add(key, { JSONWriter.appendBool(value, to: &$0.values) }, kept: .metadata(.stringConvertible(value)))
+    add(key, { JSONWriter.appendBool(value, to: &$0.values) }, kept: .stringConvertible(value))
   }
 
   /// A value that must never be written: the line carries the redaction marker instead, and
@@ -75,14 +75,16 @@ public struct LogFields: ~Copyable {
 
   /// Any metadata value (dictionaries and arrays included), written as metadata is.
   public mutating func value(_ key: String, _ value: Logger.MetadataValue) {
-    add(key, { $0.appendMetadata(value) }, kept: .metadata(value))
+    add(key, { $0.appendMetadata(value) }, kept: value)
   }
 
   /// Adds field `key`: its value appended to ``FieldState/values`` by `encode` for
   /// ``SluiceLogHandler`` (unless the key is a secret: then the marker), or kept as `kept`
   /// for another handler.
   @inline(__always)
-  private mutating func add(_ key: String, _ encode: (inout FieldState) -> Void, kept: @autoclosure () -> FieldValue) {
+  private mutating func add(
+    _ key: String, _ encode: (inout FieldState) -> Void, kept: @autoclosure () -> Logger.MetadataValue
+  ) {
     let s = state
     if s.pointee.encoding {
       if s.pointee.begin(key) { encode(&s.pointee) }
@@ -99,17 +101,5 @@ public struct LogFields: ~Copyable {
 /// One typed field kept as a value (for handlers other than ``SluiceLogHandler``).
 struct FieldSlot {
   var key: String
-  var value: FieldValue
-}
-
-enum FieldValue {
-  case string(String)
-  case metadata(Logger.MetadataValue)
-
-  var metadataValue: Logger.MetadataValue {
-    switch self {
-    case .string(let s): .string(s)
-    case .metadata(let m): m
-    }
-  }
+  var value: Logger.MetadataValue
 }

@@ -118,35 +118,30 @@ public struct Redactor: Sendable {
     ruleNames = detectorNames + policy.deniedFields.map(\.name)
     counts = Array(repeating: 0, count: ruleNames.count)
     actions = policy.detectors.map(\.action) + policy.deniedFields.map(\.action)
-    requires = policy.detectors.map(\.detector.requires)
+    let required = policy.detectors.map(\.detector.requires)
+    let lengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
+    let digitCounts = policy.detectors.map(\.detector.minimumDigits)
+    requires = required
     requiresAny = policy.detectors.map(\.detector.requiresAny)
-    minimumDigits = policy.detectors.map(\.detector.minimumDigits)
+    minimumDigits = digitCounts
     detectorList = policy.detectors.map { DetectorBox.make($0.detector) }
     detectorRefs = detectorList.map { Unmanaged.passUnretained($0) }
     let count = policy.detectors.count
-    allRules = count == 0 ? 0 : (count >= 64 ? (count == 64 ? ~0 : 0) : (1 << UInt64(count)) - 1)
-    let required = policy.detectors.map(\.detector.requires)
+    allRules = count > 64 ? 0 : (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
     requiredClasses = required.reduce(0) { $0 | $1.rawValue }
-    let lengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
-    let digitCounts = policy.detectors.map(\.detector.minimumDigits)
     func mask(_ include: (Int) -> Bool) -> UInt64 {
       var m: UInt64 = 0
       for rule in 0..<min(count, 64) where include(rule) { m |= 1 << UInt64(rule) }
       return m
     }
-    rulesByLength = (0...64).map { n in mask { lengths[$0] <= n || n == 64 && lengths[$0] > 64 } }
-    rulesByDigits = (0...64).map { d in mask { digitCounts[$0] <= d || d == 64 && digitCounts[$0] > 64 } }
+    // Index 64 stands for 64 and more: every detector, its threshold over 64 checked one by one.
+    rulesByLength = (0...64).map { n in mask { n == 64 || lengths[$0] <= n } }
+    rulesByDigits = (0...64).map { d in mask { d == 64 || digitCounts[$0] <= d } }
     rulesToCheck = mask {
       !policy.detectors[$0].fields.isEmpty || !policy.detectors[$0].detector.requiresAny.isEmpty || lengths[$0] > 64
         || digitCounts[$0] > 64
     }
-    rulesRequiring = (0..<32).map { bit in
-      var mask: UInt64 = 0
-      for (rule, r) in required.enumerated() where rule < 64 && r.rawValue & (1 << UInt32(bit)) != 0 {
-        mask |= 1 << UInt64(rule)
-      }
-      return mask
-    }
+    rulesRequiring = (0..<32).map { bit in mask { required[$0].rawValue & (1 << UInt32(bit)) != 0 } }
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
     encodedTextRules = policy.detectors.indices.filter { policy.detectors[$0].detector.alsoScansEncodedText }
     scopeNames = policy.detectors.map { rule in
@@ -155,7 +150,7 @@ public struct Redactor: Sendable {
     }
     scopePaths = policy.detectors.map { $0.fields.filter { !$0.isName }.map(\.bytes) }
     allowedNameList = policy.allowedFields.filter(\.isName).map(\.bytes)
-    minimumLengths = policy.detectors.map { max(1, $0.detector.minimumLength) }
+    minimumLengths = lengths
     minimumLength = minimumLengths.min() ?? Int.max
     fieldRuleBase = policy.detectors.count
     markers = MarkerWriter(policy: policy, ruleNames: ruleNames, actions: actions)
@@ -450,9 +445,7 @@ public struct Redactor: Sendable {
       }
       detectorRefs[rule]._withUnsafeGuaranteedRef { $0.detect(in: text, rule: rule, into: &matches) }
     }
-    if matches.count == before { return }
-    if classes.contains(.other) { dropMatchesInsideMarkers(text) }
-    if matches.count > 1 { resolveOverlaps() }
+    settle(since: before, in: text, classes: classes)
   }
 
   /// Runs the detectors among `rules` that the prefilter lets through on `text`; if they found
@@ -469,6 +462,13 @@ public struct Redactor: Sendable {
       if isScoped[rule] && !(inField && inScope(rule)) { continue }
       detectorList[rule].detect(in: text, rule: rule, into: &matches)
     }
+    settle(since: before, in: text, classes: classes)
+  }
+
+  /// If detectors found anything in `text` (matches past `before`), drops matches inside
+  /// existing markers and resolves overlaps.
+  @inline(__always)
+  private mutating func settle(since before: Int, in text: UnsafeRawBufferPointer, classes: ByteClasses) {
     if matches.count == before { return }
     if classes.contains(.other) { dropMatchesInsideMarkers(text) }
     if matches.count > 1 { resolveOverlaps() }
