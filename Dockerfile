@@ -13,7 +13,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN swift build -c release --product sluice --static-swift-stdlib
+# The link lays out the functions the agent runs side by side (scripts/link-order.txt, made
+# by scripts/gen-link-order.py; each function in a section of its own so lld can move it),
+# packs relative relocations (RELR) and exports no symbols: the kernel maps the binary in
+# blocks, so fewer blocks hold running code. docs/performance.md measures it.
+RUN swift build -c release --product sluice --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld -Xlinker --symbol-ordering-file=scripts/link-order.txt -Xlinker --no-warn-symbol-ordering -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic
 RUN install -D -m 0755 --strip "$(swift build -c release --product sluice --show-bin-path)/sluice" /out/sluice \
  && /out/sluice version
 

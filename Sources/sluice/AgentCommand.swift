@@ -39,6 +39,14 @@ struct AgentCommand: AsyncParsableCommand {
     if !memorySettings.isEmpty {
       logger.debug("memory tuned", metadata: ["settings": "\(memorySettings.joined(separator: ","))"])
     }
+    // Start-up's code does not run again: drop its pages once start-up is over.
+    let releaseStartupCode = Task.detached {
+      try? await Task.sleep(for: MemoryTuning.startupCodeDelay)
+      guard !Task.isCancelled else { return }
+      let advised = MemoryTuning.releaseStartupCode()
+      if advised > 0 { logger.debug("start-up code pages dropped", metadata: ["advised_bytes": "\(advised)"]) }
+    }
+    defer { releaseStartupCode.cancel() }
     let metrics = AgentMetrics()
     let health = AgentHealth(watchdog: Watchdog(stallAfter: agentConfig.admin.stallAfter.duration))
     let agent = Agent(config: agentConfig, metrics: metrics, health: health, logger: logger)

@@ -44,6 +44,37 @@ import Testing
     }
   }
 
+  @Test func theAgentDropsStartUpCodePagesAndKeepsShipping() async throws {
+    // Lines written after the start-up code pages were dropped still arrive: the code the
+    // pipeline runs comes back at its next use.
+    let dir = try TempDirectory()
+    try dir.append(#"{"level":"info","seq":0,"message":"before"}"# + "\n", to: "logs/app.log")
+    let out = dir.file("out.ndjson")
+    let config = dir.file("agent.yaml")
+    try """
+    data_dir: \(dir.path)/data
+    sources:
+      - {name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning, poll_interval: 50ms}
+    pipeline: [{type: parse}, {type: redact}]
+    sinks:
+      - {name: out, type: file, path: \(out.path), batch: {max_events: 500, max_age: 50ms}}
+    admin: {enabled: false}
+    """.write(to: config, atomically: true, encoding: .utf8)
+    let agent = try AgentProcess(config: config, extraArguments: ["--log-level", "debug"])
+    let dropped = try await eventually(timeout: .seconds(30)) {
+      agent.logLines.contains { $0.contains("start-up code pages dropped") }
+    }
+    #expect(dropped, "no 'start-up code pages dropped' line in: \(agent.logLines)")
+    let lines = (1...1000).map { #"{"level":"info","seq":\#($0),"message":"mail carol@example.com"}"# }
+    try dir.append(lines.joined(separator: "\n") + "\n", to: "logs/app.log")
+    func shipped() -> String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+    let done = try await eventually(timeout: .seconds(60)) { shipped().split(separator: "\n").count >= 1001 }
+    let status = await agent.terminate()
+    #expect(done)
+    #expect(status == 0)
+    #expect(!shipped().contains("carol@example.com"))
+  }
+
   @Test func theEnvironmentOverridesEachPart() async throws {
     // An operator's MALLOC_ARENA_MAX wins; SLUICE_MEMORY_TUNING=malloc leaves the code pages.
     let (settings, shipped) = try await run(environment: [

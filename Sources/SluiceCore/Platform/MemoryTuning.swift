@@ -20,7 +20,10 @@ import CMemory
 ///   TLS) is 83 MB, and start-up reads ahead and maps much of it that never runs. The agent
 ///   marks its own read-only mappings `MADV_RANDOM` (no read-ahead) and drops what start-up
 ///   mapped; pages come back as they are used. The kernel's fault-around still maps the
-///   cached neighbours of each page touched, so this saves about 6 MiB, not most of it.
+///   cached neighbours of each page touched (and whole page-cache folios), so what stays is
+///   every block of the binary that holds code that ran. The image's build lays the code the
+///   agent runs out side by side (scripts/link-order.txt), and once start-up is over
+///   (``releaseStartupCode()``) the pages of code that ran only then are dropped as well.
 public enum MemoryTuning {
   /// Blocks of this size and larger are mapped on their own and unmapped when freed. Source
   /// chunks stay under it (they are reused from the heap without page faults); batches of
@@ -42,7 +45,6 @@ public enum MemoryTuning {
   /// the C library is not glibc, or the system not Linux, the part does nothing.
   @discardableResult
   public static func apply() -> [String] {
-    let choice = getenv("SLUICE_MEMORY_TUNING").map { String(cString: $0) } ?? "all"
     var applied: [String] = []
     if choice == "all" || choice == "malloc" {
       if getenv("MALLOC_MMAP_THRESHOLD_") == nil, sluice_malloc_set_mmap_threshold(Int32(mmapThreshold)) == 1 {
@@ -61,4 +63,22 @@ public enum MemoryTuning {
     }
     return applied
   }
+
+  /// How long after start the agent calls ``releaseStartupCode()``: start-up (arguments, the
+  /// YAML configuration, building the pipeline, binding the admin endpoint) takes tens of
+  /// milliseconds.
+  public static let startupCodeDelay: Duration = .milliseconds(500)
+
+  /// Drops the executable's code pages mapped in so far, as ``apply()`` does at start: the
+  /// code that ran only during start-up (argument parsing, YAML, building the pipeline) does
+  /// not run again, and what the pipeline runs comes back at its next use. Returns the bytes
+  /// of mappings advised; 0 where the code part is off or not supported.
+  @discardableResult
+  public static func releaseStartupCode() -> Int {
+    guard choice == "all" || choice == "code" else { return 0 }
+    return max(0, sluice_executable_pages_on_demand())
+  }
+
+  /// `SLUICE_MEMORY_TUNING`: `all` when unset.
+  private static var choice: String { getenv("SLUICE_MEMORY_TUNING").map { String(cString: $0) } ?? "all" }
 }

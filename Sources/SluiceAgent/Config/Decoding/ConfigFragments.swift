@@ -33,7 +33,9 @@ struct ConfigFragments {
     files.append(entry)
     let node: Node?
     do {
-      node = try Yams.compose(yaml: String(repeating: "\n", count: offset) + text)
+      // The basic resolver: ConfigDecoder reads each scalar's text itself, so Yams's default
+      // resolver (seven regular expressions, compiled through ICU at first use) is not needed.
+      node = try Yams.compose(yaml: String(repeating: "\n", count: offset) + text, .basic)
     } catch {
       var e = YAMLSyntax.error(error, text: String(repeating: "\n", count: offset) + text, file: file)
       if let line = e.line { e.line = line - offset }
