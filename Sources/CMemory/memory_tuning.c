@@ -15,6 +15,13 @@ static long advise(unsigned long start, unsigned long end) {
   return (long)len;
 }
 
+/// The executable, or a shared library it loaded (a file whose name holds ".so").
+static int is_code_file(const char *path, const char *exe) {
+  if (strcmp(path, exe) == 0) return 1;
+  const char *base = strrchr(path, '/');
+  return base != NULL && strstr(base, ".so") != NULL;
+}
+
 long sluice_executable_pages_on_demand(void) {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -24,8 +31,8 @@ long sluice_executable_pages_on_demand(void) {
   if (!smaps) return -1;
   char line[4096 + 256];
   long advised = 0;
-  // A candidate: a read-only mapping of the executable. It is advised once its
-  // `Anonymous:` line shows no private copies: a read-only mapping with some (RELRO data,
+  // A candidate: a read-only mapping of the executable or of a shared library. It is
+  // advised once its `Anonymous:` line shows no private copies: a read-only mapping with some (RELRO data,
   // relocated at load and then made read-only) would lose its relocations if dropped.
   unsigned long start = 0, end = 0;
   int candidate = 0;
@@ -38,7 +45,7 @@ long sluice_executable_pages_on_demand(void) {
       path[strcspn(path, "\n")] = 0;
       start = s;
       end = e;
-      candidate = strcmp(path, exe) == 0 && perms[0] == 'r' && perms[1] != 'w';
+      candidate = is_code_file(path, exe) && perms[0] == 'r' && perms[1] != 'w';
       continue;
     }
     unsigned long anon_kb;

@@ -31,6 +31,7 @@ public final class Agent: Service {
   /// Readiness (sinks and sources report to its board) and liveness (loops beat its watchdog).
   public let health: AgentHealth
   let logger: Logger
+  private let onStarted: @Sendable () -> Void
   private let control = Mutex(Control())
 
   /// Between the reloader and the running generation.
@@ -55,11 +56,17 @@ public final class Agent: Service {
     let sources: SourceSupervisor
   }
 
-  public init(config: AgentConfig, metrics: AgentMetrics, health: AgentHealth = AgentHealth(), logger: Logger) {
+  /// - Parameter onStarted: called once, when the first generation has built its pipeline
+  ///   and launched its sinks, just before its sources start reading: start-up is over.
+  public init(
+    config: AgentConfig, metrics: AgentMetrics, health: AgentHealth = AgentHealth(), logger: Logger,
+    onStarted: @escaping @Sendable () -> Void = {}
+  ) {
     self.config = config
     self.metrics = metrics
     self.health = health
     self.logger = logger
+    self.onStarted = onStarted
   }
 
   /// Moves the agent to `config` (a checked configuration, from ``ConfigReloader``): in place
@@ -204,6 +211,7 @@ public final class Agent: Service {
       return c.pending != nil
     }
     if reloadWaiting { stopForReload() }
+    if generations == 1 { onStarted() }
     defer {
       control.withLock {
         $0.stopGeneration = nil

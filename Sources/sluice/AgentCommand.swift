@@ -39,17 +39,14 @@ struct AgentCommand: AsyncParsableCommand {
     if !memorySettings.isEmpty {
       logger.debug("memory tuned", metadata: ["settings": "\(memorySettings.joined(separator: ","))"])
     }
-    // Start-up's code does not run again: drop its pages once start-up is over.
-    let releaseStartupCode = Task.detached {
-      try? await Task.sleep(for: MemoryTuning.startupCodeDelay)
-      guard !Task.isCancelled else { return }
+    let metrics = AgentMetrics()
+    let health = AgentHealth(watchdog: Watchdog(stallAfter: agentConfig.admin.stallAfter.duration))
+    // Start-up's code (arguments, YAML, building the pipeline) does not run again: once the
+    // pipeline is built, drop the pages it mapped in (docs/performance.md, "Code layout").
+    let agent = Agent(config: agentConfig, metrics: metrics, health: health, logger: logger) {
       let advised = MemoryTuning.releaseStartupCode()
       if advised > 0 { logger.debug("start-up code pages dropped", metadata: ["advised_bytes": "\(advised)"]) }
     }
-    defer { releaseStartupCode.cancel() }
-    let metrics = AgentMetrics()
-    let health = AgentHealth(watchdog: Watchdog(stallAfter: agentConfig.admin.stallAfter.duration))
-    let agent = Agent(config: agentConfig, metrics: metrics, health: health, logger: logger)
     let source = self.source
     let reloader = ConfigReloader(running: agentConfig, metrics: metrics, logger: logger, load: { source.read() })
     reloader.onApply { agent.apply($0) }

@@ -13,8 +13,8 @@ int sluice_malloc_set_trim_threshold(int bytes);
 /// glibc's mallopt(M_ARENA_MAX, count). Returns 1 on success, 0 otherwise.
 int sluice_malloc_set_arena_max(int count);
 
-/// Marks the read-only, file-backed mappings of the running executable (its code and
-/// constant data) MADV_RANDOM, so a page fault reads no pages ahead, and drops the pages
+/// Marks the read-only, file-backed mappings of the running executable and of the shared
+/// libraries it loaded (their code and constant data) MADV_RANDOM, so a page fault reads no pages ahead, and drops the pages
 /// mapped so far (they come back as they are used). A mapping holding private copies
 /// (RELRO data) is left alone. Returns the bytes of mappings advised, or -1 where this is
 /// not supported.

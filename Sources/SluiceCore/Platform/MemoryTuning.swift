@@ -64,12 +64,8 @@ public enum MemoryTuning {
     return applied
   }
 
-  /// How long after start the agent calls ``releaseStartupCode()``: start-up (arguments, the
-  /// YAML configuration, building the pipeline, binding the admin endpoint) takes tens of
-  /// milliseconds.
-  public static let startupCodeDelay: Duration = .milliseconds(500)
-
-  /// Drops the executable's code pages mapped in so far, as ``apply()`` does at start: the
+  /// Drops the code pages (the executable's and its libraries') mapped in so far, as
+  /// ``apply()`` does at start; the agent calls it once its pipeline is built. The
   /// code that ran only during start-up (argument parsing, YAML, building the pipeline) does
   /// not run again, and what the pipeline runs comes back at its next use. Returns the bytes
   /// of mappings advised; 0 where the code part is off or not supported.
