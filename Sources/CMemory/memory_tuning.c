@@ -32,8 +32,9 @@ long sluice_executable_pages_on_demand(void) {
   char line[4096 + 256];
   long advised = 0;
   // A candidate: a read-only mapping of the executable or of a shared library. It is
-  // advised once its `Anonymous:` line shows no private copies: a read-only mapping with some (RELRO data,
-  // relocated at load and then made read-only) would lose its relocations if dropped.
+  // advised once its `Anonymous:` line shows no private copies: a read-only mapping with
+  // some (RELRO data, relocated at load and then made read-only) would lose its
+  // relocations if dropped.
   unsigned long start = 0, end = 0;
   int candidate = 0;
   while (fgets(line, sizeof line, smaps)) {
