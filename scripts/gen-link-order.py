@@ -15,7 +15,8 @@ workload (file sink and gzip over HTTP) under `perf` twice: once sampling the CP
 hot functions, listed first, hottest first) and once recording every page fault (each
 function whose code faulted in is listed after them). Functions already in the file keep
 their place; new ones are appended. Run it again after a rebuild until a round adds
-nothing. Needs perf (linux-perf) and runs for a minute or two; it is a developer tool,
+little (delete the binary before rebuilding: SwiftPM relinks only when an object changed,
+and the order file is not one of its inputs). Needs perf (linux-perf) and runs for a minute or two; it is a developer tool,
 not part of the tests.
 """
 import bisect

@@ -5,13 +5,8 @@ import Testing
 /// set, that the environment overrides each part, and that the agent still runs and ships
 /// after its code pages were dropped (a dropped RELRO page would crash it at once).
 @Suite struct MemoryTuningTests {
-  /// Runs the agent at debug level on 2,000 lines into a file sink; returns its settings
-  /// line and the lines shipped.
-  private func run(environment: [String: String]) async throws -> (settings: String, shipped: Int) {
-    let dir = try TempDirectory()
-    let lines = (0..<2000).map { #"{"level":"info","seq":\#($0),"message":"user bob@example.com logged in"}"# }
-    try dir.append(lines.joined(separator: "\n") + "\n", to: "logs/app.log")
-    let out = dir.file("out.ndjson")
+  /// An agent configuration: `logs/*.log` in `dir` → parse → redact → a file sink at `output`.
+  private static func writeConfig(in dir: TempDirectory, output out: URL) throws -> URL {
     let config = dir.file("agent.yaml")
     try """
     data_dir: \(dir.path)/data
@@ -22,6 +17,17 @@ import Testing
       - {name: out, type: file, path: \(out.path), batch: {max_events: 500, max_age: 50ms}}
     admin: {enabled: false}
     """.write(to: config, atomically: true, encoding: .utf8)
+    return config
+  }
+
+  /// Runs the agent at debug level on 2,000 lines into a file sink; returns its settings
+  /// line and the lines shipped.
+  private func run(environment: [String: String]) async throws -> (settings: String, shipped: Int) {
+    let dir = try TempDirectory()
+    let lines = (0..<2000).map { #"{"level":"info","seq":\#($0),"message":"user bob@example.com logged in"}"# }
+    try dir.append(lines.joined(separator: "\n") + "\n", to: "logs/app.log")
+    let out = dir.file("out.ndjson")
+    let config = try Self.writeConfig(in: dir, output: out)
     let agent = try AgentProcess(config: config, extraArguments: ["--log-level", "debug"], environment: environment)
     func shipped() -> Int {
       ((try? String(contentsOf: out, encoding: .utf8)) ?? "").split(separator: "\n").count
@@ -50,16 +56,7 @@ import Testing
     let dir = try TempDirectory()
     try dir.append(#"{"level":"info","seq":0,"message":"before"}"# + "\n", to: "logs/app.log")
     let out = dir.file("out.ndjson")
-    let config = dir.file("agent.yaml")
-    try """
-    data_dir: \(dir.path)/data
-    sources:
-      - {name: app, type: file, include: ["\(dir.path)/logs/*.log"], read_from: beginning, poll_interval: 50ms}
-    pipeline: [{type: parse}, {type: redact}]
-    sinks:
-      - {name: out, type: file, path: \(out.path), batch: {max_events: 500, max_age: 50ms}}
-    admin: {enabled: false}
-    """.write(to: config, atomically: true, encoding: .utf8)
+    let config = try Self.writeConfig(in: dir, output: out)
     let agent = try AgentProcess(config: config, extraArguments: ["--log-level", "debug"])
     let dropped = try await eventually(timeout: .seconds(30)) {
       agent.logLines.contains { $0.contains("start-up code pages dropped") }
