@@ -14,8 +14,8 @@ int sluice_malloc_set_trim_threshold(int bytes);
 int sluice_malloc_set_arena_max(int count);
 
 /// Marks the read-only, file-backed mappings of the running executable and of the shared
-/// libraries it loaded (their code and constant data) MADV_RANDOM, so a page fault reads no pages ahead, and drops the pages
-/// mapped so far (they come back as they are used). A mapping holding private copies
+/// libraries it loaded (their code and constant data) MADV_RANDOM, so a page fault reads no
+/// pages ahead, and drops the pages mapped so far (they come back as they are used). A mapping holding private copies
 /// (RELRO data) is left alone. Returns the bytes of mappings advised, or -1 where this is
 /// not supported.
 long sluice_executable_pages_on_demand(void);

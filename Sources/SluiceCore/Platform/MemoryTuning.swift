@@ -19,9 +19,9 @@ import CMemory
 /// - **code pages.** The static binary (Swift runtime, Foundation and its ICU data, NIO,
 ///   TLS) is 77 MB, and start-up reads ahead and maps much of it that never runs. The agent
 ///   marks its read-only mappings (its own and its shared libraries') `MADV_RANDOM` (no
-///   read-ahead) and drops what start-up mapped; pages come back as they are used. The kernel's fault-around still maps the
-///   cached neighbours of each page touched (and whole page-cache folios), so what stays is
-///   every block of the binary that holds code that ran. The image's build lays the code the
+///   read-ahead) and drops what start-up mapped; pages come back as they are used. The
+///   kernel's fault-around still maps the cached neighbours of each page touched (and whole
+///   page-cache folios), so what stays is every block of the binary that holds code that ran. The image's build lays the code the
 ///   agent runs out side by side (scripts/link-order.txt), and once start-up is over
 ///   (``releaseStartupCode()``) the pages of code that ran only then are dropped as well.
 public enum MemoryTuning {
