@@ -1,1 +1,1 @@
-// The functions are static inline in include/byte_search.h; SwiftPM needs one source file.
+// byte_search.h's functions are static inline; byte_classes.c holds the compiled ones.

@@ -86,16 +86,10 @@ public struct Redactor: Sendable {
   private var containerStack: [(isObject: Bool, verdict: Verdict, pathBase: Int)] = []
 
   /// Verdicts by key (or, when paths matter, by path), since the same keys come on every
-  /// line: a direct-mapped table; an entry holds its key's bytes, so a hash collision can
-  /// only cost a miss, never give one field another's verdict.
-  private var cacheHashes = [UInt64](repeating: 0, count: Redactor.cacheSlots)
-  private var cacheStarts = [Int32](repeating: -1, count: Redactor.cacheSlots)
-  private var cacheLengths = [Int32](repeating: 0, count: Redactor.cacheSlots)
-  private var cacheVerdicts = [Verdict](repeating: .scan, count: Redactor.cacheSlots)
-  private var cacheArena: [UInt8] = []
-  private static let cacheSlots = 512
+  /// line.
+  private var verdicts = KeyTable<Verdict>()
 
-  private enum Verdict: Equatable {
+  private enum Verdict: Equatable, Sendable {
     case scan
     case allow
     case deny(Int)  // rule index
@@ -296,47 +290,35 @@ public struct Redactor: Sendable {
   }
 
   private mutating func cachedVerdict(forKey t: JSONToken, _ raw: UnsafeRawBufferPointer) -> Verdict {
-    let keyBytes = UnsafeRawBufferPointer(rebasing: raw[t.range])
-    let (hit, h) = needsPath ? path.withUnsafeBytes { lookup($0) } : lookup(keyBytes)
-    if let hit { return hit }
-    let v = verdict(forKey: t, raw)
-    let slot = Self.slot(h)
-    let length = needsPath ? path.count : keyBytes.count
-    if cacheArena.count + length > 1 << 16 {
-      cacheArena.removeAll(keepingCapacity: true)
-      for j in 0..<Self.cacheSlots { cacheStarts[j] = -1 }
+    if needsPath {
+      var key: [UInt8] = []
+      swap(&key, &path)
+      defer { swap(&key, &path) }
+      return key.withUnsafeBytes { p in
+        let probe = KeyTable<Verdict>.probe(p, readable: p.count)
+        if let hit = verdicts.value(for: p, probe) { return hit }
+        let v = verdict(forKey: t, raw, path: p)
+        verdicts.insert(v, for: p, probe)
+        return v
+      }
     }
-    cacheHashes[slot] = h
-    cacheStarts[slot] = Int32(cacheArena.count)
-    cacheLengths[slot] = Int32(length)
-    cacheVerdicts[slot] = v
-    if needsPath { cacheArena.append(contentsOf: path) } else { cacheArena.append(contentsOf: keyBytes) }
+    let key = UnsafeRawBufferPointer(rebasing: raw[t.range])
+    let probe = KeyTable<Verdict>.probe(key, readable: raw.count - t.range.lowerBound)
+    if let hit = verdicts.value(for: key, probe) { return hit }
+    let v = verdict(forKey: t, raw, path: Self.noPath)
+    verdicts.insert(v, for: key, probe)
     return v
   }
 
-  @inline(__always)
-  private static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h ^ (h >> 32)) & (cacheSlots - 1) }
+  private static var noPath: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
 
-  /// The cached verdict for `k`, if any, and its hash.
-  private func lookup(_ k: UnsafeRawBufferPointer) -> (Verdict?, UInt64) {
-    let h = KeyBytes.hash(k)
-    let slot = Self.slot(h)
-    guard cacheHashes[slot] == h, Int(cacheLengths[slot]) == k.count, cacheStarts[slot] >= 0 else { return (nil, h) }
-    let start = Int(cacheStarts[slot])
-    let same = cacheArena.withUnsafeBytes { a in
-      k.isEmpty || KeyBytes.equal(a.baseAddress! + start, k.baseAddress!, k.count)
-    }
-    return (same ? cacheVerdicts[slot] : nil, h)
-  }
-
-  private mutating func verdict(forKey t: JSONToken, _ raw: UnsafeRawBufferPointer) -> Verdict {
+  /// The verdict for key `t`, whose path is `path` (when ``needsPath``).
+  private func verdict(forKey t: JSONToken, _ raw: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer) -> Verdict {
     let key = UnsafeRawBufferPointer(rebasing: raw[t.range])
     // Deny wins over allow: a field named both is replaced.
     for (k, names) in deniedNames.enumerated() where names?.matches(key) == true { return .deny(fieldRuleBase + k) }
     if needsPath {
-      let denied = path.withUnsafeBytes { p in
-        deniedPaths.firstIndex { pats in pats.contains { FieldPattern.globMatch($0, p) } }
-      }
+      let denied = deniedPaths.firstIndex { pats in pats.contains { FieldPattern.globMatch($0, path) } }
       if let denied { return .deny(fieldRuleBase + denied) }
     }
     for name in allowedNameList where name.count == key.count {
@@ -350,7 +332,7 @@ public struct Redactor: Sendable {
       }
       if equal { return .allow }
     }
-    if !allowedPaths.isEmpty, path.withUnsafeBytes({ p in allowedPaths.contains { FieldPattern.globMatch($0, p) } }) {
+    if !allowedPaths.isEmpty, allowedPaths.contains(where: { FieldPattern.globMatch($0, path) }) {
       return .allow
     }
     return .scan

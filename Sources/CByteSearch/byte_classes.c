@@ -1,0 +1,133 @@
+// Byte classes by nibble lookup: every class is one or two rectangles of (high nibble, low
+// nibble) pairs, so a byte's classes are LO[b & 15] & HI[b >> 4], eight classes to a pair of
+// 16-byte tables. With SSSE3, PSHUFB looks up 16 bytes at once; three table pairs cover the
+// classes; "other" is an ASCII byte in none of them.
+#include "byte_classes.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+// Pair A: bit 0 digit (3, 0-9); 1 A-O (4, 1-15); 2 P-Z (5, 0-10); 3 a-o (6, 1-15);
+// 4 p-z (7, 0-10); 5 '@' (4, 0); 6 non-ASCII (8-15, any); 7 '_' (5, 15).
+static const uint8_t LO_A[16] = {
+    0x75, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5E, 0x4A, 0x4A, 0x4A, 0x4A, 0xCA,
+};
+static const uint8_t HI_A[16] = {
+    0x00, 0x00, 0x00, 0x01, 0x22, 0x84, 0x08, 0x10, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40,
+};
+// Pair B: bit 0 '.' (2, 14); 1 ':' (3, 10); 2 '-' (2, 13); 3 '=' (3, 13); 4 '+' (2, 11);
+// 5 '/' (2, 15); 6 space (2, 0); 7 tab (0, 9).
+static const uint8_t LO_B[16] = {
+    0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x02, 0x10, 0x00, 0x0C, 0x01, 0x20,
+};
+static const uint8_t HI_B[16] = {
+    0x80, 0x00, 0x75, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+// Pair C: bit 0 '"' (2, 2); 1 '(' ')' (2, 8-9); 2 '%' (2, 5); 3 '\' (5, 12).
+static const uint8_t LO_C[16] = {
+    0x00, 0x00, 0x01, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+};
+static const uint8_t HI_C[16] = {
+    0x00, 0x00, 0x07, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+// The three pairs' bits (and whether some byte was in none) as ByteClasses bits.
+static uint32_t to_classes(uint32_t a, uint32_t b, uint32_t c, int other) {
+  uint32_t r = 0;
+  r |= (a & 0x01) ? 1u << 0 : 0;        // digit
+  r |= (a & 0x06) ? 1u << 1 : 0;        // upper
+  r |= (a & 0x18) ? 1u << 2 : 0;        // lower
+  r |= (a & 0x20) ? 1u << 3 : 0;        // @
+  r |= (b & 0x3F) << 4;                 // . : - = + /
+  r |= (b & 0xC0) ? 1u << 10 : 0;       // space, tab
+  r |= (c & 0x03) << 11;                // " ( )
+  r |= (a & 0x80) ? 1u << 13 : 0;       // _
+  r |= (a & 0x40) ? 1u << 14 : 0;       // non-ASCII
+  r |= other ? 1u << 15 : 0;            // other
+  r |= (c & 0x0C) << 14;                // % \ (bits 2, 3 to 16, 17)
+  return r;
+}
+
+uint32_t sluice_byte_classes_scalar(const uint8_t *p, size_t n, size_t *digits) {
+  uint32_t a = 0, b = 0, c = 0;
+  int other = 0;
+  size_t d = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t lo = p[i] & 15, hi = p[i] >> 4;
+    uint8_t x = LO_A[lo] & HI_A[hi], y = LO_B[lo] & HI_B[hi], z = LO_C[lo] & HI_C[hi];
+    a |= x;
+    b |= y;
+    c |= z;
+    other |= (x | y | z) == 0;
+    d += x & 1;
+  }
+  *digits = d;
+  return to_classes(a, b, c, other);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("ssse3,popcnt"))) static inline uint32_t fold(__m128i x) {
+  x = _mm_or_si128(x, _mm_srli_si128(x, 8));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 4));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 2));
+  x = _mm_or_si128(x, _mm_srli_si128(x, 1));
+  return (uint32_t)_mm_cvtsi128_si32(x) & 0xFF;
+}
+
+__attribute__((target("ssse3,popcnt"))) static uint32_t classes_ssse3(const uint8_t *p, size_t n, size_t *digits) {
+  const __m128i low = _mm_set1_epi8(0x0F);
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i loA = _mm_loadu_si128((const __m128i *)LO_A), hiA = _mm_loadu_si128((const __m128i *)HI_A);
+  const __m128i loB = _mm_loadu_si128((const __m128i *)LO_B), hiB = _mm_loadu_si128((const __m128i *)HI_B);
+  const __m128i loC = _mm_loadu_si128((const __m128i *)LO_C), hiC = _mm_loadu_si128((const __m128i *)HI_C);
+  __m128i accA = zero, accB = zero, accC = zero, accNone = zero;
+  size_t d = 0;
+  size_t i = 0;
+  for (;;) {
+    unsigned skip = 0;
+    if (i + 16 > n) {
+      if (i >= n) break;
+      skip = (unsigned)(i - (n - 16));  // the last 16 bytes, overlapping lanes already seen
+      i = n - 16;
+    }
+    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+    __m128i lo = _mm_and_si128(v, low);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low);
+    __m128i a = _mm_and_si128(_mm_shuffle_epi8(loA, lo), _mm_shuffle_epi8(hiA, hi));
+    __m128i b = _mm_and_si128(_mm_shuffle_epi8(loB, lo), _mm_shuffle_epi8(hiB, hi));
+    __m128i c = _mm_and_si128(_mm_shuffle_epi8(loC, lo), _mm_shuffle_epi8(hiC, hi));
+    accA = _mm_or_si128(accA, a);
+    accB = _mm_or_si128(accB, b);
+    accC = _mm_or_si128(accC, c);
+    accNone = _mm_or_si128(accNone, _mm_cmpeq_epi8(_mm_or_si128(_mm_or_si128(a, b), c), zero));
+    // Bit 0 of each byte (digit) to its sign bit.
+    unsigned mask = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(a, 7)) >> skip;
+    d += (size_t)__builtin_popcount(mask);
+    i += 16;
+  }
+  *digits = d;
+  return to_classes(fold(accA), fold(accB), fold(accC), _mm_movemask_epi8(accNone) != 0);
+}
+
+static int has_ssse3(void) {
+  // 0: not checked yet; 1: no; 2: yes. Racing first calls store the same value.
+  static int state = 0;
+  int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+  if (s == 0) {
+    unsigned eax, ebx, ecx, edx;
+    int ok = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_SSSE3) && (ecx & bit_POPCNT);
+    s = ok ? 2 : 1;
+    __atomic_store_n(&state, s, __ATOMIC_RELAXED);
+  }
+  return s == 2;
+}
+#endif
+
+uint32_t sluice_byte_classes(const uint8_t *p, size_t n, size_t *digits) {
+#if defined(__x86_64__)
+  if (n >= 16 && has_ssse3()) return classes_ssse3(p, n, digits);
+#endif
+  return sluice_byte_classes_scalar(p, n, digits);
+}
