@@ -50,10 +50,13 @@ static uint32_t to_classes(uint32_t a, uint32_t b, uint32_t c, int other) {
   return r;
 }
 
-uint32_t sluice_byte_classes_scalar(const uint8_t *p, size_t n, size_t *digits) {
-  uint32_t a = 0, b = 0, c = 0;
-  int other = 0;
-  size_t d = 0;
+// Pair A's letters (both halves of both cases) and '_': the bytes that make a digit run
+// after them part of a word.
+#define WORD_BITS 0x9E
+
+sluice_byte_profile sluice_byte_classes_scalar(const uint8_t *p, size_t n) {
+  uint32_t a = 0, b = 0, c = 0, d = 0, standalone = 0;
+  int other = 0, prev_digit = 0, prev_word = 0, run_standalone = 0;
   for (size_t i = 0; i < n; i++) {
     uint8_t lo = p[i] & 15, hi = p[i] >> 4;
     uint8_t x = LO_A[lo] & HI_A[hi], y = LO_B[lo] & HI_B[hi], z = LO_C[lo] & HI_C[hi];
@@ -61,10 +64,15 @@ uint32_t sluice_byte_classes_scalar(const uint8_t *p, size_t n, size_t *digits) 
     b |= y;
     c |= z;
     other |= (x | y | z) == 0;
-    d += x & 1;
+    int digit = x & 1;
+    if (digit && !prev_digit) run_standalone = !prev_word;
+    d += digit;
+    standalone += digit & run_standalone;
+    prev_digit = digit;
+    prev_word = (x & WORD_BITS) != 0;
   }
-  *digits = d;
-  return to_classes(a, b, c, other);
+  sluice_byte_profile r = {to_classes(a, b, c, other), d, standalone};
+  return r;
 }
 
 #if defined(__x86_64__)
@@ -76,23 +84,28 @@ __attribute__((target("ssse3,popcnt"))) static inline uint32_t fold(__m128i x) {
   return (uint32_t)_mm_cvtsi128_si32(x) & 0xFF;
 }
 
-__attribute__((target("ssse3,popcnt"))) static uint32_t classes_ssse3(const uint8_t *p, size_t n, size_t *digits) {
+__attribute__((target("ssse3,popcnt"))) static sluice_byte_profile classes_ssse3(const uint8_t *p, size_t n) {
   const __m128i low = _mm_set1_epi8(0x0F);
   const __m128i zero = _mm_setzero_si128();
+  const __m128i word = _mm_set1_epi8(WORD_BITS);
   const __m128i loA = _mm_loadu_si128((const __m128i *)LO_A), hiA = _mm_loadu_si128((const __m128i *)HI_A);
   const __m128i loB = _mm_loadu_si128((const __m128i *)LO_B), hiB = _mm_loadu_si128((const __m128i *)HI_B);
   const __m128i loC = _mm_loadu_si128((const __m128i *)LO_C), hiC = _mm_loadu_si128((const __m128i *)HI_C);
-  __m128i accA = zero, accB = zero, accC = zero, accNone = zero;
-  size_t d = 0;
-  size_t i = 0;
-  for (;;) {
+  __m128i accA = zero, accB = zero, accC = zero;
+  unsigned none = 0, d = 0, standalone = 0;
+  // Across blocks: whether the byte before the block was a digit, a letter or `_`, and a digit
+  // of a standalone run.
+  unsigned prev_digit = 0, prev_word = 0, prev_standalone = 0;
+  for (size_t i = 0; i < n; i += 16) {
+    // The last block is the text's last 16 bytes: its lanes before `i` were seen already
+    // (harmless for the classes) and are shifted out of the per-byte masks.
+    size_t at = i;
     unsigned skip = 0;
-    if (i + 16 > n) {
-      if (i >= n) break;
-      skip = (unsigned)(i - (n - 16));  // the last 16 bytes, overlapping lanes already seen
-      i = n - 16;
+    if (n - i < 16) {
+      at = n - 16;
+      skip = (unsigned)(16 - (n - i));
     }
-    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+    __m128i v = _mm_loadu_si128((const __m128i *)(p + at));
     __m128i lo = _mm_and_si128(v, low);
     __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low);
     __m128i a = _mm_and_si128(_mm_shuffle_epi8(loA, lo), _mm_shuffle_epi8(hiA, hi));
@@ -101,14 +114,25 @@ __attribute__((target("ssse3,popcnt"))) static uint32_t classes_ssse3(const uint
     accA = _mm_or_si128(accA, a);
     accB = _mm_or_si128(accB, b);
     accC = _mm_or_si128(accC, c);
-    accNone = _mm_or_si128(accNone, _mm_cmpeq_epi8(_mm_or_si128(_mm_or_si128(a, b), c), zero));
-    // Bit 0 of each byte (digit) to its sign bit.
-    unsigned mask = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(a, 7)) >> skip;
-    d += (size_t)__builtin_popcount(mask);
-    i += 16;
+    none |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(_mm_or_si128(a, b), c), zero));
+    // One bit a byte: digits (pair A's bit 0, shifted to the sign bit), letters and `_`.
+    unsigned digit = (unsigned)_mm_movemask_epi8(_mm_slli_epi16(a, 7)) >> skip;
+    unsigned wordish = (~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(a, word), zero)) & 0xFFFF) >> skip;
+    d += (unsigned)__builtin_popcount(digit);
+    // Runs of digits starting in this block, those not after a letter or `_`, and the run
+    // carried over from the block before if it was standalone; adding a run's lowest bit to
+    // the digit mask clears the run, so `digit & ~(digit + starts)` is the standalone runs.
+    unsigned starts = digit & ~((digit << 1) | prev_digit);
+    unsigned good = starts & ~((wordish << 1) | prev_word);
+    good |= digit & prev_digit & prev_standalone;
+    unsigned runs = digit & ~(digit + good);
+    standalone += (unsigned)__builtin_popcount(runs);
+    prev_digit = (digit >> 15) & 1;
+    prev_word = (wordish >> 15) & 1;
+    prev_standalone = (runs >> 15) & 1;
   }
-  *digits = d;
-  return to_classes(fold(accA), fold(accB), fold(accC), _mm_movemask_epi8(accNone) != 0);
+  sluice_byte_profile r = {to_classes(fold(accA), fold(accB), fold(accC), none != 0), d, standalone};
+  return r;
 }
 
 static int has_ssse3(void) {
@@ -125,9 +149,9 @@ static int has_ssse3(void) {
 }
 #endif
 
-uint32_t sluice_byte_classes(const uint8_t *p, size_t n, size_t *digits) {
+sluice_byte_profile sluice_byte_classes(const uint8_t *p, size_t n) {
 #if defined(__x86_64__)
-  if (n >= 16 && has_ssse3()) return classes_ssse3(p, n, digits);
+  if (n >= 16 && has_ssse3()) return classes_ssse3(p, n);
 #endif
-  return sluice_byte_classes_scalar(p, n, digits);
+  return sluice_byte_classes_scalar(p, n);
 }

@@ -15,7 +15,8 @@ public struct DetectorMatch: Sendable, Equatable {
 /// Before any detector runs, the ``Redactor`` computes the ``ByteClasses`` present in a text,
 /// and how many digits it has, in one table-driven pass; a detector runs only if every class
 /// in ``requires`` and one of ``requiresAny`` is present, and the text has at least
-/// ``minimumLength`` bytes and ``minimumDigits`` digits. Most log values (words, paths,
+/// ``minimumLength`` bytes and ``minimumDigits`` digits (``minimumStandaloneDigits`` of them
+/// not glued to a word). Most log values (words, paths,
 /// short numbers) are thereby rejected without a detector looking at them.
 public protocol Detector: Sendable {
   /// The rule name used in markers (`[REDACTED:<name>]`) and metric labels.
@@ -28,6 +29,11 @@ public protocol Detector: Sendable {
   var requiresAny: ByteClasses { get }
   /// The fewest ASCII digits a text must contain for this detector to find anything.
   var minimumDigits: Int { get }
+  /// The fewest digits a text must have in runs that do not follow an ASCII letter or `_`
+  /// (``ByteClasses/scan(_:)``'s `standaloneDigits`), for detectors whose numbers never start
+  /// inside a word: digits glued to letters, as in hex ids and pod names, do not count. Not
+  /// applied to a text with a `%` (`%2B447700900123` is a URL-encoded `+44…`).
+  var minimumStandaloneDigits: Int { get }
   /// Appends the ranges of `text` that are sensitive, in ascending, non-overlapping order.
   func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch])
   /// For the `partial` action: appends the part of `match` (the matched bytes) that is safe
@@ -48,6 +54,7 @@ extension Detector {
   public var minimumLength: Int { 1 }
   public var requiresAny: ByteClasses { [] }
   public var minimumDigits: Int { 0 }
+  public var minimumStandaloneDigits: Int { 0 }
   public func appendKept(from match: UnsafeRawBufferPointer, to out: inout [UInt8]) {}
   public var alsoScansEncodedText: Bool { false }
 }

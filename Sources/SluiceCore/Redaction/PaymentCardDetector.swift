@@ -34,6 +34,9 @@ public struct PaymentCardDetector: Detector {
   public var requires: ByteClasses { [.digit] }
   public var minimumLength: Int { 14 }  // Diners
   public var minimumDigits: Int { 14 }
+  /// A run after a word byte is skipped as part of an identifier; the other groups follow
+  /// separators.
+  public var minimumStandaloneDigits: Int { 14 }
 
   public init() {}
 

@@ -47,6 +47,9 @@ public struct PhoneDetector: Detector {
   public var requires: ByteClasses { [.digit] }
   public var minimumLength: Int { 7 }
   public var minimumDigits: Int { 7 }
+  /// Every group of a number follows a separator, `(` or `+`, never a word byte (a first
+  /// group after one is skipped), so all seven digits are standalone.
+  public var minimumStandaloneDigits: Int { 7 }
 
   public init() {}
 

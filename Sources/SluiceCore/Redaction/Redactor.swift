@@ -50,6 +50,9 @@ public struct Redactor: Sendable {
   /// long; per digit count up to 64, those that can match with that many digits.
   private let rulesByLength: [UInt64]
   private let rulesByDigits: [UInt64]
+  /// Per count of standalone digits up to 64, the detectors that can match with that many.
+  private let rulesByStandaloneDigits: [UInt64]
+  private let minimumStandalone: [Int]
   /// Detectors with a `requiresAny` condition, a `fields` scope or a threshold over 64,
   /// tested one by one.
   private let rulesToCheck: UInt64
@@ -131,9 +134,12 @@ public struct Redactor: Sendable {
     // Index 64 stands for 64 and more: every detector, its threshold over 64 checked one by one.
     rulesByLength = (0...64).map { n in mask { n == 64 || lengths[$0] <= n } }
     rulesByDigits = (0...64).map { d in mask { d == 64 || digitCounts[$0] <= d } }
+    let standaloneCounts = policy.detectors.map(\.detector.minimumStandaloneDigits)
+    minimumStandalone = standaloneCounts
+    rulesByStandaloneDigits = (0...64).map { d in mask { d == 64 || standaloneCounts[$0] <= d } }
     rulesToCheck = mask {
       !policy.detectors[$0].fields.isEmpty || !policy.detectors[$0].detector.requiresAny.isEmpty || lengths[$0] > 64
-        || digitCounts[$0] > 64
+        || digitCounts[$0] > 64 || standaloneCounts[$0] > 64
     }
     rulesRequiring = (0..<32).map { bit in mask { required[$0].rawValue & (1 << UInt32(bit)) != 0 } }
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
@@ -372,7 +378,7 @@ public struct Redactor: Sendable {
   private mutating func detectAll(in text: UnsafeRawBufferPointer, inField: Bool) {
     let n = text.count
     if n < minimumLength { return }
-    let (classes, digits) = ByteClasses.scan(text)
+    let (classes, digits, standalone) = Self.profile(text)
     if DecodedText.mayHaveEscapes(classes) {
       var view = DecodedText()
       swap(&view, &escapes)  // use the scratch buffers without copying them
@@ -384,24 +390,36 @@ public struct Redactor: Sendable {
         // Detectors that read escapes as syntax (a URL's `%2F` in a password) also run on
         // the text as written.
         if !encodedTextRules.isEmpty {
-          run(encodedTextRules, in: text, classes: classes, digits: digits, inField: inField)
+          run(encodedTextRules, in: text, classes: classes, digits: digits, standalone: standalone, inField: inField)
         }
         return
       }
     }
-    detect(in: text, classes: classes, digits: digits, inField: inField)
+    detect(in: text, classes: classes, digits: digits, standalone: standalone, inField: inField)
+  }
+
+  /// `text`'s byte classes, digits and standalone digits, for the prefilter. A text with a
+  /// `%` is held to no standalone-digit threshold: `%2B`, a URL-encoded `+`, glues the
+  /// digits of `%2B447700900123` to a letter (such a text is decoded before the detectors see
+  /// it, except those that also scan it as written).
+  @inline(__always)
+  private static func profile(_ text: UnsafeRawBufferPointer) -> (ByteClasses, Int, Int) {
+    let (classes, digits, standalone) = ByteClasses.scan(text)
+    return (classes, digits, classes.contains(.percent) ? Int.max : standalone)
   }
 
   /// ``detectAll(in:inField:)`` on a text with no escapes left to decode.
   private mutating func detectDecoded(in text: UnsafeRawBufferPointer, inField: Bool) {
     if text.count < minimumLength { return }
-    let (classes, digits) = ByteClasses.scan(text)
-    detect(in: text, classes: classes, digits: digits, inField: inField)
+    let (classes, digits, standalone) = Self.profile(text)
+    detect(in: text, classes: classes, digits: digits, standalone: standalone, inField: inField)
   }
 
-  private mutating func detect(in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool) {
+  private mutating func detect(
+    in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, standalone: Int, inField: Bool
+  ) {
     if allRules == 0 {
-      run(0..<detectorList.count, in: text, classes: classes, digits: digits, inField: inField)
+      run(0..<detectorList.count, in: text, classes: classes, digits: digits, standalone: standalone, inField: inField)
       return
     }
     // The detectors whose required classes are all in `classes`.
@@ -415,13 +433,15 @@ public struct Redactor: Sendable {
     let n = text.count
     // …and whose length and digit thresholds the text meets (a longer text or more digits
     // than 64 meets what 64 meets, and the thresholds above 64 are checked one by one).
-    candidates &= rulesByLength[min(n, 64)] & rulesByDigits[min(digits, 64)]
+    candidates &=
+      rulesByLength[min(n, 64)] & rulesByDigits[min(digits, 64)] & rulesByStandaloneDigits[min(standalone, 64)]
     let before = matches.count
     while candidates != 0 {
       let rule = candidates.trailingZeroBitCount
       candidates &= candidates &- 1
       if rulesToCheck & (1 << UInt64(rule)) != 0 {
-        if n < minimumLengths[rule] || digits < minimumDigits[rule] { continue }  // thresholds over 64
+        // thresholds over 64
+        if n < minimumLengths[rule] || digits < minimumDigits[rule] || standalone < minimumStandalone[rule] { continue }
         if !requiresAny[rule].isEmpty && classes.isDisjoint(with: requiresAny[rule]) { continue }
         if isScoped[rule] && !(inField && inScope(rule)) { continue }
       }
@@ -433,12 +453,14 @@ public struct Redactor: Sendable {
   /// Runs the detectors among `rules` that the prefilter lets through on `text`; if they found
   /// anything, drops matches inside existing markers and resolves overlaps.
   private mutating func run<Rules: Sequence<Int>>(
-    _ rules: Rules, in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, inField: Bool
+    _ rules: Rules, in text: UnsafeRawBufferPointer, classes: ByteClasses, digits: Int, standalone: Int,
+    inField: Bool
   ) {
     let before = matches.count
     let n = text.count
     for rule in rules
-    where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && classes.isSuperset(of: requires[rule])
+    where n >= minimumLengths[rule] && digits >= minimumDigits[rule] && standalone >= minimumStandalone[rule]
+      && classes.isSuperset(of: requires[rule])
       && (requiresAny[rule].isEmpty || !classes.isDisjoint(with: requiresAny[rule]))
     {
       if isScoped[rule] && !(inField && inScope(rule)) { continue }

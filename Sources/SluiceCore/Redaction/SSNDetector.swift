@@ -19,6 +19,9 @@ public struct SSNDetector: Detector {
   public var requires: ByteClasses { [.digit] }
   public var minimumLength: Int { 9 }
   public var minimumDigits: Int { 9 }
+  /// A run after a word byte is skipped as part of an identifier; the other groups follow
+  /// separators.
+  public var minimumStandaloneDigits: Int { 9 }
   /// The dashed form needs a `-`; the others a keyword, which is letters. A bare number (a
   /// JSON number value, an id) can hold neither, so it is not looked at.
   public var requiresAny: ByteClasses { [.dash, .lower, .upper] }

@@ -4,8 +4,8 @@ import Testing
 
 /// The substrings of `text` that `detector` flags, checking on the way the invariants every
 /// detector must keep: matches in bounds, ascending, not overlapping, tagged with the rule
-/// given — and the prefilter (`requires`, `requiresAny`, `minimumDigits`, `minimumLength` of
-/// the text) would have let the text through.
+/// given — and the prefilter (`requires`, `requiresAny`, `minimumDigits`,
+/// `minimumStandaloneDigits`, `minimumLength` of the text) would have let the text through.
 func found(_ detector: any Detector, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
   found(detector, Array(text.utf8), sourceLocation: sourceLocation)
 }
@@ -21,12 +21,15 @@ func found(_ detector: any Detector, _ bytes: [UInt8], sourceLocation: SourceLoc
     }
   }
   if !matches.isEmpty {
-    let (classes, digits) = bytes.withUnsafeBytes { ByteClasses.scan($0) }
+    let (classes, digits, standalone) = bytes.withUnsafeBytes { ByteClasses.scan($0) }
     #expect(classes.isSuperset(of: detector.requires), "requires is too strict", sourceLocation: sourceLocation)
     #expect(
       detector.requiresAny.isEmpty || !classes.isDisjoint(with: detector.requiresAny), "requiresAny is too strict",
       sourceLocation: sourceLocation)
     #expect(digits >= detector.minimumDigits, "minimumDigits is too high", sourceLocation: sourceLocation)
+    #expect(
+      classes.contains(.percent) || standalone >= detector.minimumStandaloneDigits,
+      "minimumStandaloneDigits is too high", sourceLocation: sourceLocation)
     #expect(bytes.count >= detector.minimumLength, "minimumLength is too high", sourceLocation: sourceLocation)
   }
   return matches.map { String(decoding: bytes[$0.range], as: UTF8.self) }
