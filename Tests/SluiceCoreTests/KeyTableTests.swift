@@ -44,26 +44,30 @@ struct KeyTableTests {
     #expect(lookup(table, Array("level".utf8), readable: 5) == 1)
   }
 
-  /// A new key in a taken slot replaces the old one; the old one is then a miss, never the new
-  /// one's value.
-  @Test func collidingKeysReplaceEachOther() {
+  /// Two keys sharing a pair of slots both stay; a third evicts the one stored first, which
+  /// is then a miss, never another key's value.
+  @Test func keysSharingAPairEvictTheOldest() {
     var table = KeyTable<Int>()
-    var seenSlots: [Int: [UInt8]] = [:]
-    var pair: ([UInt8], [UInt8])?
-    for n in 0..<5_000 {
+    var byPair: [Int: [[UInt8]]] = [:]
+    var trio: [[UInt8]] = []
+    for n in 0..<20_000 {
       let key = Array("key_\(n)".utf8)
-      let slot = key.withUnsafeBytes { Int(truncatingIfNeeded: KeyTable<Int>.probe($0, readable: $0.count).hash) & 511 }
-      if let first = seenSlots[slot] {
-        pair = (first, key)
+      let pair = key.withUnsafeBytes { Int(truncatingIfNeeded: KeyTable<Int>.probe($0, readable: $0.count).hash) & 510 }
+      byPair[pair, default: []].append(key)
+      if byPair[pair]!.count == 3 {
+        trio = byPair[pair]!
         break
       }
-      seenSlots[slot] = key
     }
-    let (first, second) = try! #require(pair)
-    insert(&table, first, 1)
-    insert(&table, second, 2)
-    #expect(lookup(table, second) == 2)
-    #expect(lookup(table, first) == nil)
+    try! #require(trio.count == 3)
+    insert(&table, trio[0], 0)
+    insert(&table, trio[1], 1)
+    #expect(lookup(table, trio[0]) == 0)
+    #expect(lookup(table, trio[1]) == 1)
+    insert(&table, trio[2], 2)
+    #expect(lookup(table, trio[0]) == nil)
+    #expect(lookup(table, trio[1]) == 1)
+    #expect(lookup(table, trio[2]) == 2)
   }
 
   /// Long keys live in the arena; when it fills, they are dropped (misses), short keys stay.
@@ -74,9 +78,9 @@ struct KeyTableTests {
     insert(&table, long, 8)
     #expect(lookup(table, long) == 8)
     func slot(_ key: [UInt8]) -> Int {
-      key.withUnsafeBytes { Int(truncatingIfNeeded: KeyTable<Int>.probe($0, readable: $0.count).hash) & 511 }
+      key.withUnsafeBytes { Int(truncatingIfNeeded: KeyTable<Int>.probe($0, readable: $0.count).hash) & 510 }
     }
-    // Fill the arena with other long keys, none in the short key's slot.
+    // Fill the arena with other long keys, none in the short or the first long key's pair.
     var n = 0
     var bytes = 0
     while bytes <= KeyTable<Int>.arenaCapacity {

@@ -5,27 +5,29 @@
 /// bytes, overlapping), so finding it takes one or two loads, a multiply and two compares,
 /// with no loop and no branch on its length beyond "up to 8 or up to 16"; longer keys keep
 /// their bytes in an arena. An entry holds its whole key, so a hash collision only costs a
-/// miss. A new key replaces whatever was in its slot.
+/// miss. Each key has a pair of slots, so that two keys sharing one do not evict each other.
 struct KeyTable<Value: Sendable>: Sendable {
+  /// 512 entries: 256 pairs.
   static var slots: Int { 512 }
   /// Bytes of long keys kept before the arena (and every long entry) is dropped.
   static var arenaCapacity: Int { 1 << 16 }
 
   /// A key's hash and words, computed once for a lookup and the insert after a miss.
   struct Probe {
+    /// Picks the pair of slots.
     var hash: UInt64
     var head: UInt64
     var tail: UInt64
   }
 
   private struct Entry {
-    var hash: UInt64 = 0
     var head: UInt64 = 0
     var tail: UInt64 = 0
     /// -1: empty.
     var length: Int32 = -1
     /// Where a long key's bytes start in the arena.
     var start: Int32 = 0
+    /// Meaningful when `length >= 0`.
     var value: Value?
   }
 
@@ -52,6 +54,8 @@ struct KeyTable<Value: Sendable>: Sendable {
       head = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
       tail = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
     }
+    // The entry holds the words (and a long key's bytes), compared on every hit, so the hash
+    // only picks the slot.
     var h: UInt64
     if n <= 16 {
       h = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)
@@ -65,27 +69,34 @@ struct KeyTable<Value: Sendable>: Sendable {
   }
 
   @inline(__always)
-  private static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h) & (slots - 1) }
+  private static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h) & (slots - 2) }
 
   /// The value stored for `key` (with its `probe`), if any.
   @inline(__always)
   func value(for key: UnsafeRawBufferPointer, _ probe: Probe) -> Value? {
     entries.withUnsafeBufferPointer { e in
-      let entry = e[Self.slot(probe.hash)]
-      guard entry.hash == probe.hash, entry.length == Int32(truncatingIfNeeded: key.count), entry.head == probe.head,
-        entry.tail == probe.tail
-      else { return nil }
-      if key.count <= 16 { return entry.value }
-      let same = arena.withUnsafeBytes { a in
-        KeyBytes.equal(a.baseAddress! + Int(entry.start), key.baseAddress!, key.count)
-      }
-      return same ? entry.value : nil
+      let slot = Self.slot(probe.hash)
+      if let v = match(e[slot], key, probe) { return v }
+      return match(e[slot + 1], key, probe)
     }
   }
 
-  /// Stores `value` for `key` (with its `probe`), replacing whatever held its slot.
+  @inline(__always)
+  private func match(_ entry: Entry, _ key: UnsafeRawBufferPointer, _ probe: Probe) -> Value? {
+    guard entry.head == probe.head, entry.tail == probe.tail, entry.length == Int32(truncatingIfNeeded: key.count)
+    else { return nil }
+    if key.count <= 16 { return entry.value }
+    let same = arena.withUnsafeBytes { a in
+      KeyBytes.equal(a.baseAddress! + Int(entry.start), key.baseAddress!, key.count)
+    }
+    return same ? entry.value : nil
+  }
+
+  /// Stores `value` for `key` (with its `probe`) in the first of its pair of slots; what was
+  /// there moves to the second, and what was in the second is dropped. (Two keys that share a
+  /// pair, both on every line, then both stay.)
   mutating func insert(_ value: Value, for key: UnsafeRawBufferPointer, _ probe: Probe) {
-    var entry = Entry(hash: probe.hash, head: probe.head, tail: probe.tail, length: Int32(key.count), value: value)
+    var entry = Entry(head: probe.head, tail: probe.tail, length: Int32(key.count), value: value)
     if key.count > 16 {
       if arena.count + key.count > Self.arenaCapacity {
         arena.removeAll(keepingCapacity: true)
@@ -94,6 +105,8 @@ struct KeyTable<Value: Sendable>: Sendable {
       entry.start = Int32(arena.count)
       arena.append(contentsOf: key)
     }
-    entries[Self.slot(probe.hash)] = entry
+    let slot = Self.slot(probe.hash)
+    entries[slot + 1] = entries[slot]
+    entries[slot] = entry
   }
 }
