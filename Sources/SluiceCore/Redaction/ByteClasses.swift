@@ -42,34 +42,6 @@ public struct ByteClasses: OptionSet, Sendable, Hashable {
   /// `\`: a text with one may hold JSON escapes (`\u0040`, `\"`), likewise decoded.
   public static let backslash = ByteClasses(rawValue: 1 << 17)
 
-  /// Bit 20 of a ``table`` entry: ASCII letters and `_`, the bytes a digit run after which
-  /// is the end of a word.
-  static let wordBit: UInt32 = 1 << 20
-
-  /// The class of every byte value (and ``wordBit``).
-  static let table: [UInt32] = (0..<256).map { (b: Int) -> UInt32 in
-    switch UInt8(b) {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit.rawValue
-    case UInt8(ascii: "A")...UInt8(ascii: "Z"): return upper.rawValue | wordBit
-    case UInt8(ascii: "a")...UInt8(ascii: "z"): return lower.rawValue | wordBit
-    case UInt8(ascii: "@"): return at.rawValue
-    case UInt8(ascii: "."): return dot.rawValue
-    case UInt8(ascii: ":"): return colon.rawValue
-    case UInt8(ascii: "-"): return dash.rawValue
-    case UInt8(ascii: "="): return equals.rawValue
-    case UInt8(ascii: "+"): return plus.rawValue
-    case UInt8(ascii: "/"): return slash.rawValue
-    case UInt8(ascii: " "), UInt8(ascii: "\t"): return space.rawValue
-    case UInt8(ascii: "\""): return quote.rawValue
-    case UInt8(ascii: "("), UInt8(ascii: ")"): return parenthesis.rawValue
-    case UInt8(ascii: "_"): return underscore.rawValue | wordBit
-    case UInt8(ascii: "%"): return percent.rawValue
-    case UInt8(ascii: "\\"): return backslash.rawValue
-    case 0x80...0xFF: return nonASCII.rawValue
-    default: return other.rawValue
-    }
-  }
-
   /// The classes present in `text`, in one pass.
   public static func of(_ text: UnsafeRawBufferPointer) -> ByteClasses { scan(text).classes }
 
@@ -77,33 +49,13 @@ public struct ByteClasses: OptionSet, Sendable, Hashable {
   /// runs that do not follow a letter or `_` (a run that does is the end of a word, as in
   /// `v2`, `dcac3` or `id_42`, where no phone, card or SSN number can start), in one pass:
   /// 16 bytes a step from 16 bytes on (`sluice_byte_classes`, with SSSE3 where the CPU has
-  /// it), through ``table`` for shorter texts.
+  /// it), a table lookup a byte, inlined, for shorter texts (`sluice_byte_classes_short`).
   public static func scan(
     _ text: UnsafeRawBufferPointer
   ) -> (classes: ByteClasses, digits: Int, standaloneDigits: Int) {
     guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return ([], 0, 0) }
     let n = text.count
-    if n >= 16 {
-      let profile = sluice_byte_classes(base, n)
-      return (ByteClasses(rawValue: profile.classes), Int(profile.digits), Int(profile.standalone_digits))
-    }
-    return table.withUnsafeBufferPointer { t in
-      // One bit a byte for digits and for word bytes; then the standalone runs by the carry
-      // trick: adding a run's lowest bit to the digit mask clears the run.
-      var classes: UInt32 = 0
-      var digitMask: UInt32 = 0
-      var wordMask: UInt32 = 0
-      for i in 0..<n {
-        let x = t[Int(base[i])]
-        classes |= x
-        digitMask |= (x & 1) << UInt32(i)
-        wordMask |= ((x >> 20) & 1) << UInt32(i)
-      }
-      let starts = digitMask & ~(digitMask << 1) & ~(wordMask << 1)
-      let standalone = digitMask & ~(digitMask &+ starts)
-      return (
-        ByteClasses(rawValue: classes & ~wordBit), digitMask.nonzeroBitCount, standalone.nonzeroBitCount
-      )
-    }
+    let profile = n >= 16 ? sluice_byte_classes(base, n) : sluice_byte_classes_short(base, n)
+    return (ByteClasses(rawValue: profile.classes), Int(profile.digits), Int(profile.standalone_digits))
   }
 }

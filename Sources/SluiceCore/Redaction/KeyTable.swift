@@ -7,7 +7,7 @@
 /// their bytes in an arena. An entry holds its whole key, so a hash collision only costs a
 /// miss. Each key has a pair of slots, so that two keys sharing one do not evict each other.
 struct KeyTable<Value: Sendable>: Sendable {
-  /// 512 entries: 256 pairs.
+  /// 512 entries: 256 pairs, the pair chosen by the hash's top eight bits.
   static var slots: Int { 512 }
   /// Bytes of long keys kept before the arena (and every long entry) is dropped.
   static var arenaCapacity: Int { 1 << 16 }
@@ -56,20 +56,15 @@ struct KeyTable<Value: Sendable>: Sendable {
     }
     // The entry holds the words (and a long key's bytes), compared on every hit, so the hash
     // only picks the slot.
-    var h: UInt64
-    if n <= 16 {
-      h = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)
-      h ^= h >> 29
-      h &*= 0xBF58_476D_1CE4_E5B9
-      h ^= h >> 32
-    } else {
-      h = KeyBytes.hash(key)
-    }
+    // Multiplicative hashing (the pair is the product's top bits) for keys up to 16 bytes;
+    // longer ones hash every word, so that keys alike at both ends spread too.
+    let h =
+      n <= 16 ? (head ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15 : KeyBytes.hash(key)
     return Probe(hash: h, head: head, tail: tail)
   }
 
   @inline(__always)
-  private static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h) & (slots - 2) }
+  private static func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 56) << 1 }
 
   /// The value stored for `key` (with its `probe`), if any.
   @inline(__always)

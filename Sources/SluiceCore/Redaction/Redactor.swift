@@ -44,8 +44,12 @@ public struct Redactor: Sendable {
   private let rulesRequiring: [UInt64]
   /// Every detector, as a mask; 0 when there are more than 64 (then each is tested in turn).
   private let allRules: UInt64
-  /// The byte classes some detector requires.
-  private let requiredClasses: UInt32
+  /// The byte classes some detector requires, past the first eight (the default detectors
+  /// require none of those).
+  private let requiredHighClasses: UInt32
+  /// Per combination of the first eight byte classes (digit to `=`): the detectors whose
+  /// requirements among them it meets, so that most texts' candidates are one lookup.
+  private let rulesByLowClasses: [UInt64]
   /// Per text length up to 64 (longer: index 64), the detectors that can match a text that
   /// long; per digit count up to 64, those that can match with that many digits.
   private let rulesByLength: [UInt64]
@@ -125,7 +129,8 @@ public struct Redactor: Sendable {
     detectorRefs = detectorList.map { Unmanaged.passUnretained($0) }
     let count = policy.detectors.count
     allRules = count > 64 ? 0 : (count == 64 ? ~0 : (1 << UInt64(count)) - 1)
-    requiredClasses = required.reduce(0) { $0 | $1.rawValue }
+    let requiredClasses = required.reduce(0) { $0 | $1.rawValue }
+    requiredHighClasses = requiredClasses & ~0xFF
     func mask(_ include: (Int) -> Bool) -> UInt64 {
       var m: UInt64 = 0
       for rule in 0..<min(count, 64) where include(rule) { m |= 1 << UInt64(rule) }
@@ -141,7 +146,14 @@ public struct Redactor: Sendable {
       !policy.detectors[$0].fields.isEmpty || !policy.detectors[$0].detector.requiresAny.isEmpty || lengths[$0] > 64
         || digitCounts[$0] > 64 || standaloneCounts[$0] > 64
     }
-    rulesRequiring = (0..<32).map { bit in mask { required[$0].rawValue & (1 << UInt32(bit)) != 0 } }
+    let requiring = (0..<32).map { bit in mask { required[$0].rawValue & (1 << UInt32(bit)) != 0 } }
+    rulesRequiring = requiring
+    let all = allRules
+    rulesByLowClasses = (0..<256).map { (low: UInt32) -> UInt64 in
+      var candidates = all
+      for bit in 0..<8 where low & (1 << UInt32(bit)) == 0 { candidates &= ~requiring[bit] }
+      return candidates
+    }
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
     encodedTextRules = policy.detectors.indices.filter { policy.detectors[$0].detector.alsoScansEncodedText }
     scopeNames = policy.detectors.map { rule in
@@ -423,8 +435,8 @@ public struct Redactor: Sendable {
       return
     }
     // The detectors whose required classes are all in `classes`.
-    var candidates = allRules
-    var missing = ~classes.rawValue & requiredClasses
+    var candidates = rulesByLowClasses[Int(classes.rawValue & 0xFF)]
+    var missing = ~classes.rawValue & requiredHighClasses
     while missing != 0 {
       let bit = missing.trailingZeroBitCount
       candidates &= ~rulesRequiring[bit]
