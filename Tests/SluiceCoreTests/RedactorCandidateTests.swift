@@ -241,3 +241,57 @@ struct StandaloneDigitsPrefilterTests {
     #expect(skippedByThisPrefilterOnly > 0)
   }
 }
+
+/// Flags `word` and records every text it is shown.
+private struct RecordingWordDetector: Detector {
+  let name = "word"
+  let word: String
+  let seen: SeenTexts
+
+  func detect(in text: UnsafeRawBufferPointer, rule: Int, into matches: inout [DetectorMatch]) {
+    seen.add(String(decoding: text, as: UTF8.self))
+    WordDetector(word).detect(in: text, rule: rule, into: &matches)
+  }
+}
+
+@Suite("Redactor: passes after the first")
+struct RedactorLaterPassTests {
+  /// A second pass looks again at the values the first changed, and at no other (the others
+  /// were found clean and have not changed).
+  @Test func laterPassesLookOnlyAtChangedValues() {
+    let seen = SeenTexts()
+    var redactor = Redactor(detectors: [RecordingWordDetector(word: "secret", seen: seen)])
+    var event = structuredEvent(#"{"a":"one secret here","b":"plain words","c":{"d":"more plain text"}}"#)
+    #expect(redactor.redact(&event, scanner: JSONScanner()) == 1)
+    #expect(event.text == #"{"a":"one [REDACTED:word] here","b":"plain words","c":{"d":"more plain text"}}"#)
+    #expect(
+      seen.names == ["one secret here", "plain words", "more plain text", "one [REDACTED:word] here"], "\(seen.names)")
+  }
+
+  /// The fuzzing case of `passesRepeatUntilNothingIsLeft` inside a structured event, beside
+  /// other values: the second pass, on the changed value alone, still finds the credential.
+  @Test func aSecondPassOnTheChangedValueFindsWhatTheFirstMadeVisible() {
+    var redactor = Redactor(policy: .default)
+    var event = structuredEvent(
+      #"{"level":"info","m":"auth Bearer mple.coa=cdopqrsHHtob@example.com done","n":"call +1 415 555 2671"}"#)
+    #expect(redactor.redact(&event, scanner: JSONScanner()) == 3)
+    #expect(
+      event.text
+        == #"{"level":"info","m":"auth Bearer [REDACTED:bearer][REDACTED:email] done","n":"call [REDACTED:phone]"}"#)
+    #expect(redactor.redact(&event, scanner: JSONScanner()) == 0)
+  }
+
+  /// With a detector limited to some fields, later passes walk the whole event again (they
+  /// need each value's path) and give the same result.
+  @Test func scopedDetectorsStillSeeTheirFields() {
+    let seen = SeenTexts()
+    var redactor = Redactor(
+      policy: RedactionPolicy(detectors: [
+        .init(RecordingWordDetector(word: "secret", seen: seen), fields: [FieldPattern("a")]), .init(EmailDetector()),
+      ]))
+    var event = structuredEvent(#"{"a":"secret x@example.com","b":"secret too"}"#)
+    #expect(redactor.redact(&event, scanner: JSONScanner()) == 2)
+    #expect(event.text == #"{"a":"[REDACTED:word] [REDACTED:email]","b":"secret too"}"#)
+    #expect(seen.names == ["secret x@example.com", "[REDACTED:word] [REDACTED:email]"], "\(seen.names)")
+  }
+}

@@ -63,6 +63,8 @@ public struct Redactor: Sendable {
   /// Writes markers (a reference, so writing one never copies the redactor).
   let markers: MarkerWriter
   private let isScoped: [Bool]
+  /// Whether some detector is limited to some fields.
+  private let anyScoped: Bool
   /// Detectors that also run on a text as written when its escapes are decoded
   /// (``Detector/alsoScansEncodedText``).
   private let encodedTextRules: [Int]
@@ -155,6 +157,7 @@ public struct Redactor: Sendable {
       return candidates
     }
     isScoped = policy.detectors.map { !$0.fields.isEmpty }
+    anyScoped = isScoped.contains(true)
     encodedTextRules = policy.detectors.indices.filter { policy.detectors[$0].detector.alsoScansEncodedText }
     scopeNames = policy.detectors.map { rule in
       let names = rule.fields.filter(\.isName).map(\.pattern)
@@ -195,6 +198,7 @@ public struct Redactor: Sendable {
   /// Redacting the output again therefore changes nothing (the fuzzing property).
   @discardableResult
   public mutating func redact(_ event: inout Event, scanner: JSONScanner) -> Int {
+    revisitOnly = false
     var total = redactOnce(&event, scanner: scanner)
     if total == 0 { return 0 }
     for _ in 1..<Self.maxPasses {
@@ -209,13 +213,31 @@ public struct Redactor: Sendable {
   /// something).
   public static let maxPasses = 4
 
+  /// The values the last pass changed (their tokens and keys), and whether the next pass need
+  /// look at those alone: a value the detectors found nothing in is found clean again, since
+  /// they read nothing but its text (and, for a detector limited to some fields, its path,
+  /// which only a full walk knows). Only when the tape kept its shape do the tokens still
+  /// point at the same values.
+  private var revisit: [(token: Int, key: Int)] = []
+  private var revisitOnly = false
+
   private mutating func redactOnce(_ event: inout Event, scanner: JSONScanner) -> Int {
     if !event.isStructured { return redactRaw(&event, scanner: scanner) }
     edits.removeAll(keepingCapacity: true)
     editMatches.removeAll(keepingCapacity: true)
     let tape = event.tape
     let before = counts.reduce(0, +)
-    event.bytes.withUnsafeBytes { raw in findEdits(tape, raw) }
+    if revisitOnly {
+      event.bytes.withUnsafeBytes { raw in
+        var changed: [(token: Int, key: Int)] = []
+        swap(&changed, &revisit)
+        defer { swap(&changed, &revisit) }
+        for (token, key) in changed { scanValue(token, key: key, tape, raw) }
+      }
+    } else {
+      event.bytes.withUnsafeBytes { raw in findEdits(tape, raw) }
+    }
+    revisitOnly = false
     if edits.isEmpty { return 0 }
     let dropping = edits.contains(where: \.drop)
     // Values replaced by strings: the tape keeps its shape, so it is carried over rather
@@ -226,6 +248,10 @@ public struct Redactor: Sendable {
       event.rewriteKeepingShape(scanner: scanner) { old, tape, out, newTape in
         old.withUnsafeBytes { raw in splice(tape, raw, into: &out, newTape: &newTape) }
       }
+      // Values replaced whole are markers now; those the detectors changed get another look.
+      revisit.removeAll(keepingCapacity: true)
+      for edit in edits where edit.wholeRule < 0 { revisit.append((edit.token, edit.key)) }
+      revisitOnly = !anyScoped
       return counts.reduce(0, +) - before
     }
     do {
