@@ -9,28 +9,19 @@
 #include <immintrin.h>
 #endif
 
-// Pair A: bit 0 digit (3, 0-9); 1 A-O (4, 1-15); 2 P-Z (5, 0-10); 3 a-o (6, 1-15);
-// 4 p-z (7, 0-10); 5 '@' (4, 0); 6 non-ASCII (8-15, any); 7 '_' (5, 15).
-static const uint8_t LO_A[16] = {
-    0x75, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5E, 0x4A, 0x4A, 0x4A, 0x4A, 0xCA,
-};
-static const uint8_t HI_A[16] = {
-    0x00, 0x00, 0x00, 0x01, 0x22, 0x84, 0x08, 0x10, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40,
-};
-// Pair B: bit 0 '.' (2, 14); 1 ':' (3, 10); 2 '-' (2, 13); 3 '=' (3, 13); 4 '+' (2, 11);
-// 5 '/' (2, 15); 6 space (2, 0); 7 tab (0, 9).
-static const uint8_t LO_B[16] = {
-    0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x02, 0x10, 0x00, 0x0C, 0x01, 0x20,
-};
-static const uint8_t HI_B[16] = {
-    0x80, 0x00, 0x75, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-};
-// Pair C: bit 0 '"' (2, 2); 1 '(' ')' (2, 8-9); 2 '%' (2, 5); 3 '\' (5, 12).
-static const uint8_t LO_C[16] = {
-    0x00, 0x00, 0x01, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
-};
-static const uint8_t HI_C[16] = {
-    0x00, 0x00, 0x07, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+// The nibble tables, low then high for each pair. Pair A: bit 0 digit (3, 0-9); 1 A-O
+// (4, 1-15); 2 P-Z (5, 0-10); 3 a-o (6, 1-15); 4 p-z (7, 0-10); 5 '@' (4, 0); 6 non-ASCII
+// (8-15, any); 7 '_' (5, 15). Pair B: bit 0 '.' (2, 14); 1 ':' (3, 10); 2 '-' (2, 13);
+// 3 '=' (3, 13); 4 '+' (2, 11); 5 '/' (2, 15); 6 space (2, 0); 7 tab (0, 9). Pair C: bit 0
+// '"' (2, 2); 1 '(' ')' (2, 8-9); 2 '%' (2, 5); 3 '\' (5, 12).
+enum { LO_A, HI_A, LO_B, HI_B, LO_C, HI_C };
+static const uint8_t NIBBLE[6][16] = {
+    [LO_A] = {0x75, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5F, 0x5E, 0x4A, 0x4A, 0x4A, 0x4A, 0xCA},
+    [HI_A] = {0x00, 0x00, 0x00, 0x01, 0x22, 0x84, 0x08, 0x10, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40},
+    [LO_B] = {0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x02, 0x10, 0, 0x0C, 0x01, 0x20},
+    [HI_B] = {0x80, 0, 0x75, 0x0A},
+    [LO_C] = {[2] = 0x01, [5] = 0x04, [8] = 0x02, [9] = 0x02, [12] = 0x08},
+    [HI_C] = {[2] = 0x07, [5] = 0x08},
 };
 
 // The three pairs' bits (and whether some byte was in none) as ByteClasses bits.
@@ -59,7 +50,8 @@ sluice_byte_profile sluice_byte_classes_scalar(const uint8_t *p, size_t n) {
   int other = 0, prev_digit = 0, prev_word = 0, run_standalone = 0;
   for (size_t i = 0; i < n; i++) {
     uint8_t lo = p[i] & 15, hi = p[i] >> 4;
-    uint8_t x = LO_A[lo] & HI_A[hi], y = LO_B[lo] & HI_B[hi], z = LO_C[lo] & HI_C[hi];
+    uint8_t x = NIBBLE[LO_A][lo] & NIBBLE[HI_A][hi], y = NIBBLE[LO_B][lo] & NIBBLE[HI_B][hi],
+            z = NIBBLE[LO_C][lo] & NIBBLE[HI_C][hi];
     a |= x;
     b |= y;
     c |= z;
@@ -88,9 +80,12 @@ __attribute__((target("ssse3,popcnt"))) static sluice_byte_profile classes_ssse3
   const __m128i low = _mm_set1_epi8(0x0F);
   const __m128i zero = _mm_setzero_si128();
   const __m128i word = _mm_set1_epi8(WORD_BITS);
-  const __m128i loA = _mm_loadu_si128((const __m128i *)LO_A), hiA = _mm_loadu_si128((const __m128i *)HI_A);
-  const __m128i loB = _mm_loadu_si128((const __m128i *)LO_B), hiB = _mm_loadu_si128((const __m128i *)HI_B);
-  const __m128i loC = _mm_loadu_si128((const __m128i *)LO_C), hiC = _mm_loadu_si128((const __m128i *)HI_C);
+  const __m128i loA = _mm_loadu_si128((const __m128i *)NIBBLE[LO_A]);
+  const __m128i hiA = _mm_loadu_si128((const __m128i *)NIBBLE[HI_A]);
+  const __m128i loB = _mm_loadu_si128((const __m128i *)NIBBLE[LO_B]);
+  const __m128i hiB = _mm_loadu_si128((const __m128i *)NIBBLE[HI_B]);
+  const __m128i loC = _mm_loadu_si128((const __m128i *)NIBBLE[LO_C]);
+  const __m128i hiC = _mm_loadu_si128((const __m128i *)NIBBLE[HI_C]);
   __m128i accA = zero, accB = zero, accC = zero;
   unsigned none = 0, d = 0, standalone = 0;
   // Across blocks: whether the byte before the block was a digit, a letter or `_`, and a digit
