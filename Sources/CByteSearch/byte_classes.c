@@ -1,7 +1,7 @@
-// Byte classes by nibble lookup: every class is one or two rectangles of (high nibble, low
-// nibble) pairs, so a byte's classes are LO[b & 15] & HI[b >> 4], eight classes to a pair of
-// 16-byte tables. With SSSE3, PSHUFB looks up 16 bytes at once; three table pairs cover the
-// classes; "other" is an ASCII byte in none of them.
+// Byte classes, 16 bytes a step (SSSE3): every class is one or two rectangles of (high
+// nibble, low nibble) pairs, so a byte's classes are LO[b & 15] & HI[b >> 4], eight classes to a
+// pair of 16-byte tables that PSHUFB looks up 16 bytes at once; "other" is an ASCII byte in
+// none of them. Without SSSE3, one lookup a byte in sluice_byte_class_table.
 #include "byte_classes.h"
 
 #if defined(__x86_64__)
@@ -9,6 +9,24 @@
 #include <immintrin.h>
 #endif
 
+sluice_byte_profile sluice_byte_classes_scalar(const uint8_t *p, size_t n) {
+  uint32_t classes = 0, d = 0, standalone = 0;
+  int prev_digit = 0, prev_word = 0, run_standalone = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t x = sluice_byte_class_table[p[i]];
+    classes |= x;
+    int digit = x & 1;
+    if (digit && !prev_digit) run_standalone = !prev_word;
+    d += (uint32_t)digit;
+    standalone += (uint32_t)(digit & run_standalone);
+    prev_digit = digit;
+    prev_word = (x >> 20) & 1;
+  }
+  sluice_byte_profile r = {classes & ~(1u << 20), d, standalone};
+  return r;
+}
+
+#if defined(__x86_64__)
 // The nibble tables, low then high for each pair. Pair A: bit 0 digit (3, 0-9); 1 A-O
 // (4, 1-15); 2 P-Z (5, 0-10); 3 a-o (6, 1-15); 4 p-z (7, 0-10); 5 '@' (4, 0); 6 non-ASCII
 // (8-15, any); 7 '_' (5, 15). Pair B: bit 0 '.' (2, 14); 1 ':' (3, 10); 2 '-' (2, 13);
@@ -42,32 +60,9 @@ static uint32_t to_classes(uint32_t a, uint32_t b, uint32_t c, int other) {
 }
 
 // Pair A's letters (both halves of both cases) and '_': the bytes that make a digit run
-// after them part of a word.
+// after them part of a word (bit 20 of sluice_byte_class_table).
 #define WORD_BITS 0x9E
 
-sluice_byte_profile sluice_byte_classes_scalar(const uint8_t *p, size_t n) {
-  uint32_t a = 0, b = 0, c = 0, d = 0, standalone = 0;
-  int other = 0, prev_digit = 0, prev_word = 0, run_standalone = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint8_t lo = p[i] & 15, hi = p[i] >> 4;
-    uint8_t x = NIBBLE[LO_A][lo] & NIBBLE[HI_A][hi], y = NIBBLE[LO_B][lo] & NIBBLE[HI_B][hi],
-            z = NIBBLE[LO_C][lo] & NIBBLE[HI_C][hi];
-    a |= x;
-    b |= y;
-    c |= z;
-    other |= (x | y | z) == 0;
-    int digit = x & 1;
-    if (digit && !prev_digit) run_standalone = !prev_word;
-    d += digit;
-    standalone += digit & run_standalone;
-    prev_digit = digit;
-    prev_word = (x & WORD_BITS) != 0;
-  }
-  sluice_byte_profile r = {to_classes(a, b, c, other), d, standalone};
-  return r;
-}
-
-#if defined(__x86_64__)
 __attribute__((target("ssse3,popcnt"))) static inline uint32_t fold(__m128i x) {
   x = _mm_or_si128(x, _mm_srli_si128(x, 8));
   x = _mm_or_si128(x, _mm_srli_si128(x, 4));

@@ -23,7 +23,7 @@ typedef struct {
 /// better served by an inlined table lookup, as Swift's `ByteClasses.scan` does).
 sluice_byte_profile sluice_byte_classes(const uint8_t *p, size_t n);
 
-/// The same, one byte at a time (the fallback, and what the vector path is tested against).
+/// The same, one table lookup a byte, for any length (the fallback without SSSE3).
 sluice_byte_profile sluice_byte_classes_scalar(const uint8_t *p, size_t n);
 
 // `ByteClasses` bits, and bit 20 for ASCII letters and `_`.

@@ -1,8 +1,8 @@
-/// A small direct-mapped table from byte strings (field keys or paths) to values, for lookups
-/// on every key of every event: the ``Redactor``'s per-key verdicts.
+/// A small table from byte strings (field keys or paths) to values, for lookups on every key
+/// of every event: the ``Redactor``'s per-key verdicts.
 ///
 /// A key of up to 16 bytes is held in its entry as two words (its first and last eight
-/// bytes, overlapping), so finding it takes one or two loads, a multiply and two compares,
+/// bytes, overlapping), so finding it takes one or two loads, a multiply and a few compares,
 /// with no loop and no branch on its length beyond "up to 8 or up to 16"; longer keys keep
 /// their bytes in an arena. An entry holds its whole key, so a hash collision only costs a
 /// miss. Each key has a pair of slots, so that two keys sharing one do not evict each other.
@@ -55,9 +55,8 @@ struct KeyTable<Value: Sendable>: Sendable {
       tail = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
     }
     // The entry holds the words (and a long key's bytes), compared on every hit, so the hash
-    // only picks the slot.
-    // Multiplicative hashing (the pair is the product's top bits) for keys up to 16 bytes;
-    // longer ones hash every word, so that keys alike at both ends spread too.
+    // only picks the pair: multiplicative hashing (the product's top bits) for keys up to 16
+    // bytes; longer ones hash every word, so that keys alike at both ends spread too.
     let h =
       n <= 16 ? (head ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15 : KeyBytes.hash(key)
     return Probe(hash: h, head: head, tail: tail)
