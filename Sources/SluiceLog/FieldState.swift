@@ -3,11 +3,19 @@ import SluiceCore
 
 /// One typed field, encoded: its key, what the key cache knows of it, and where its JSON
 /// value is in ``FieldState/values``.
+///
+/// A plain value (no reference counting to fill or empty an entry): the key is kept as the
+/// two words of its `String` when those words alone make the text for the life of the
+/// process (small strings and literals, see ``KeyCache``), else ``FieldState`` holds the
+/// string and the entry its index there.
 struct FieldEntry {
-  var key: String
-  var info: KeyCache.Info
+  var keyWord0: UInt64
+  var keyWord1: UInt64
+  /// Index in ``FieldState/heldKeys``, or -1 when the words are the key.
+  var held: Int32
   var valueStart: Int32
   var valueLength: Int32
+  var info: KeyCache.Info
 }
 
 /// A thread's typed fields while one call fills and writes them (``LogFields``). Kept
@@ -24,6 +32,8 @@ struct FieldState {
   var keyScratch = ByteBuffer(capacity: 128)
   private(set) var entries = UnsafeMutablePointer<FieldEntry>.allocate(capacity: 16)
   private var capacity = 16
+  /// Keys whose words do not identify them for ever (built at run time), kept alive here.
+  private var heldKeys: [String] = []
   /// Fields kept as values, for a handler other than ``SluiceLogHandler``.
   var slots: [FieldSlot] = []
   /// The configuration and key cache of the call being made (encoding only).
@@ -44,10 +54,10 @@ struct FieldState {
 
   /// Empties everything for the next call, keeping the buffers.
   mutating func reset() {
-    entries.deinitialize(count: count)
     count = 0
     values.removeAll()
     keyScratch.removeAll()
+    if !heldKeys.isEmpty { heldKeys.removeAll(keepingCapacity: true) }
     if !slots.isEmpty { slots.removeAll(keepingCapacity: true) }
     shared = nil
     cache = nil
@@ -69,13 +79,21 @@ struct FieldState {
   @inline(__always)
   mutating func begin(_ key: String) -> Bool {
     if count == capacity { grow() }
-    let info = cache.unsafelyUnwrapped._withUnsafeGuaranteedRef { cache in
+    let (w0, w1) = KeyCache.words(key)
+    let (info, stable) = cache.unsafelyUnwrapped._withUnsafeGuaranteedRef { cache in
       shared.unsafelyUnwrapped._withUnsafeGuaranteedRef { shared in
-        cache.info(key, scratch: &keyScratch, encoder: shared.encoder, reserved: shared.reserved)
+        (cache.info(key, scratch: &keyScratch, encoder: shared.encoder, reserved: shared.reserved), cache.isStable(w1))
       }
     }
+    var held: Int32 = -1
+    if !stable {
+      held = Int32(truncatingIfNeeded: heldKeys.count)
+      heldKeys.append(key)
+    }
     (entries + count).initialize(
-      to: FieldEntry(key: key, info: info, valueStart: Int32(truncatingIfNeeded: values.count), valueLength: 0))
+      to: FieldEntry(
+        keyWord0: w0, keyWord1: w1, held: held, valueStart: Int32(truncatingIfNeeded: values.count), valueLength: 0,
+        info: info))
     if info.secret {
       appendMarker()
       return false
@@ -106,6 +124,19 @@ struct FieldState {
     capacity *= 2
   }
 
+  /// The key of field `i`.
+  func key(_ i: Int) -> String { key(entries + i) }
+
+  /// The key of `entry` (one of ``entries``).
+  @inline(__always)
+  func key(_ entry: UnsafePointer<FieldEntry>) -> String {
+    let e = entry.pointee
+    if e.held >= 0 { return heldKeys[Int(e.held)] }
+    // The words of a small or literal string: no reference to count, so rebuilding the
+    // string from them owes nothing.
+    return unsafeBitCast((e.keyWord0, e.keyWord1), to: String.self)
+  }
+
   /// The encoded value of field `i`.
   func value(_ i: Int) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(start: values.baseAddress + Int(entries[i].valueStart), count: Int(entries[i].valueLength))
@@ -124,9 +155,9 @@ struct FieldState {
     for i in 0..<count {
       let bytes = [UInt8](value(i))
       if let json = try? JSONValue.parse(bytes) {
-        m[entries[i].key] = json.metadataValue
+        m[key(i)] = json.metadataValue
       } else {
-        m[entries[i].key] = .string(String(decoding: bytes, as: UTF8.self))
+        m[key(i)] = .string(String(decoding: bytes, as: UTF8.self))
       }
     }
     return m

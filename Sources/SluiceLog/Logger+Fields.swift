@@ -84,9 +84,10 @@ extension Logger {
     level: Logger.Level, _ message: Logger.Message, error: (any Error)?, file: String, function: String, line: UInt,
     fields: (inout LogFields) -> Void
   ) {
-    if let sluice = handler as? SluiceLogHandler {
-      sluice.log(
-        level: level, message: message, error: error, file: file, function: function, line: line, fields: fields)
+    if SluiceLogHandler.logTyped(
+      through: handler, level: level, message: message, error: error, file: file, function: function, line: line,
+      fields: fields)
+    {
       return
     }
     let metadata: Logger.Metadata? = ThreadLocalBuffer.with { box in

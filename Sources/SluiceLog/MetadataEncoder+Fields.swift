@@ -18,7 +18,7 @@ extension MetadataEncoder {
       while a < count {
         let x = order[a]
         var b = a - 1
-        while b >= 0 && before(entries + x, entries + order[b]) {
+        while b >= 0 && before(entries + x, entries + order[b], fields) {
           order[b + 1] = order[b]
           b -= 1
         }
@@ -30,7 +30,7 @@ extension MetadataEncoder {
       for k in 0..<count {
         let e = entries + order[k]
         // Equal keys are adjacent and in call order: only the last one is written.
-        if k + 1 < count && sameKey(e, entries + order[k + 1]) { continue }
+        if k + 1 < count && sameKey(e, entries + order[k + 1], fields) { continue }
         let info = e.pointee.info
         out.append(
           bytes: UnsafeRawBufferPointer(
@@ -42,17 +42,23 @@ extension MetadataEncoder {
   }
 
   @inline(__always)
-  private static func before(_ x: UnsafeMutablePointer<FieldEntry>, _ y: UnsafeMutablePointer<FieldEntry>) -> Bool {
+  private static func before(
+    _ x: UnsafeMutablePointer<FieldEntry>, _ y: UnsafeMutablePointer<FieldEntry>,
+    _ fields: UnsafeMutablePointer<FieldState>
+  ) -> Bool {
     let p = x.pointee.info
     let q = y.pointee.info
     if p.prefix0 != q.prefix0 { return p.prefix0 < q.prefix0 }
     if p.prefix1 != q.prefix1 { return p.prefix1 < q.prefix1 }
-    return precedes(x.pointee.key, y.pointee.key)
+    return precedes(fields.pointee.key(x), fields.pointee.key(y))
   }
 
   @inline(__always)
-  private static func sameKey(_ x: UnsafeMutablePointer<FieldEntry>, _ y: UnsafeMutablePointer<FieldEntry>) -> Bool {
+  private static func sameKey(
+    _ x: UnsafeMutablePointer<FieldEntry>, _ y: UnsafeMutablePointer<FieldEntry>,
+    _ fields: UnsafeMutablePointer<FieldState>
+  ) -> Bool {
     x.pointee.info.prefix0 == y.pointee.info.prefix0 && x.pointee.info.prefix1 == y.pointee.info.prefix1
-      && x.pointee.key == y.pointee.key
+      && fields.pointee.key(x) == fields.pointee.key(y)
   }
 }

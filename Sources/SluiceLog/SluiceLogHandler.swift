@@ -153,7 +153,11 @@ public struct SluiceLogHandler: LogHandler {
   // MARK: - Logging
 
   public func log(event: LogEvent) {
-    write(event, call: .metadata(event.metadata))
+    ThreadLocalBuffer.with { box in
+      write(
+        level: event.level, message: event.message, error: event.error, file: event.file, function: event.function,
+        line: event.line, call: .metadata(event.metadata), box: box)
+    }
   }
 
   /// Writes a line with typed fields instead of metadata (see ``LogFields``): `fields` adds
@@ -168,11 +172,26 @@ public struct SluiceLogHandler: LogHandler {
       defer { f.pointee.reset() }
       var builder = LogFields(f)
       fields(&builder)
-      let event = LogEvent(
-        level: level, message: message, error: error, metadata: nil, source: nil, file: file, function: function,
-        line: line)
-      write(event, call: .typed(f), box: box)
+      write(
+        level: level, message: message, error: error, file: file, function: function, line: line, call: .typed(f),
+        box: box)
     }
+  }
+
+  /// Writes a typed-field call through `handler` if it is a ``SluiceLogHandler`` (returns
+  /// `false` otherwise). The handler is used where it lies, inside the logger's existential:
+  /// a metatype comparison instead of a dynamic cast, and no copy of the handler (a copy
+  /// costs a reference count per stored reference).
+  static func logTyped<H: LogHandler>(
+    through handler: H, level: Logger.Level, message: Logger.Message, error: (any Error)?, file: String,
+    function: String, line: UInt, fields: (inout LogFields) -> Void
+  ) -> Bool {
+    guard H.self == SluiceLogHandler.self else { return false }
+    withUnsafePointer(to: handler) { p in
+      UnsafeRawPointer(p).assumingMemoryBound(to: SluiceLogHandler.self).pointee.log(
+        level: level, message: message, error: error, file: file, function: function, line: line, fields: fields)
+    }
+    return true
   }
 
   /// A call's own fields: swift-log metadata, or typed fields.
@@ -196,25 +215,26 @@ public struct SluiceLogHandler: LogHandler {
     }
   }
 
-  private func write(_ event: LogEvent, call: CallFields) {
-    ThreadLocalBuffer.with { box in write(event, call: call, box: box) }
-  }
-
-  private func write(_ event: LogEvent, call: CallFields, box: ThreadLocalBuffer.Box) {
+  /// Encodes and writes one line. The event's parts come one by one (not as a `LogEvent`):
+  /// typed-field calls then build no event, and nothing is copied to make one.
+  private func write(
+    level: Logger.Level, message: Logger.Message, error: (any Error)?, file: String, function: String, line: UInt,
+    call: CallFields, box: ThreadLocalBuffer.Box
+  ) {
     let shared = self.shared
-    shared.metrics?.record(level: event.level, error: event.error)
+    shared.metrics?.record(level: level, error: error)
     let state = box.state
     encode(
-      event, call: call, into: &state.pointee.line, clock: &state.pointee.clock, box: box,
-      scratch: &state.pointee.scratch)
+      level: level, message: message, error: error, file: file, function: function, line: line, call: call,
+      into: &state.pointee.line, clock: &state.pointee.clock, box: box, scratch: &state.pointee.scratch)
     if shared.scanValues { redactValues(&state.pointee.line, box) }
     state.pointee.line.append(0x0A)
     shared.output.write(state.pointee.line.bytes)
   }
 
   func encode(
-    _ event: LogEvent, call: CallFields, into out: inout ByteBuffer, clock: inout RFC3339Cache,
-    box: ThreadLocalBuffer.Box,
+    level: Logger.Level, message: Logger.Message, error: (any Error)?, file: String, function: String, line: UInt,
+    call: CallFields, into out: inout ByteBuffer, clock: inout RFC3339Cache, box: ThreadLocalBuffer.Box,
     scratch: inout ByteBuffer
   ) {
     let shared = self.shared
@@ -222,8 +242,8 @@ public struct SluiceLogHandler: LogHandler {
     let isOTel = shared.isOTel
     shared.timestampKey.withUnsafeBytes { out.append(bytes: $0) }  // {"timestamp":"
     clock.append(RFC3339.nowNanoseconds(), to: &out)
-    shared.levelFragments[LogMetrics.index(event.level)].withUnsafeBytes { out.append(bytes: $0) }
-    JSONWriter.appendString(event.message.description, to: &out)
+    shared.levelFragments[LogMetrics.index(level)].withUnsafeBytes { out.append(bytes: $0) }
+    JSONWriter.appendString(message.description, to: &out)
 
     let bound = self.bound
     let boundKeys = bound.keys
@@ -255,7 +275,7 @@ public struct SluiceLogHandler: LogHandler {
       appendCall(call, &out, box, &scratch)
     }
 
-    if let error = event.error {
+    if let error {
       appendKey(keys.errorType, &out)
       JSONWriter.appendString(String(reflecting: type(of: error)), to: &out)
       appendKey(keys.errorMessage, &out)
@@ -263,11 +283,11 @@ public struct SluiceLogHandler: LogHandler {
     }
     if shared.includeSourceLocation {
       appendKey(keys.file, &out)
-      JSONWriter.appendString(event.file, to: &out)
+      JSONWriter.appendString(file, to: &out)
       appendKey(keys.line, &out)
-      JSONWriter.appendUInt(UInt64(event.line), to: &out)
+      JSONWriter.appendUInt(UInt64(line), to: &out)
       appendKey(keys.function, &out)
-      JSONWriter.appendString(event.function, to: &out)
+      JSONWriter.appendString(function, to: &out)
     }
     if isOTel { out.append(UInt8(ascii: "}")) }
     out.append(UInt8(ascii: "}"))
@@ -337,8 +357,7 @@ public struct SluiceLogHandler: LogHandler {
     switch call {
     case .metadata(let m): return needsMerge(context, provided, callKeys: (m ?? [:]).keys)
     case .typed(let f):
-      let entries = UnsafeBufferPointer(start: f.pointee.entries, count: f.pointee.count)
-      return needsMerge(context, provided, callKeys: entries.lazy.map(\.key))
+      return needsMerge(context, provided, callKeys: (0..<f.pointee.count).lazy.map { f.pointee.key($0) })
     }
   }
 

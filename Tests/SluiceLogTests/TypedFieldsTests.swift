@@ -80,6 +80,29 @@ struct TypedFieldsTests {
     #expect(v["zone"] == "b")
   }
 
+  /// Keys built at run time (longer than a small string, not literals) are held by the call
+  /// rather than rebuilt from their words: ordering, ties past the sixteenth byte and
+  /// repeats work on them as on literals, call after call.
+  @Test func keysBuiltAtRunTimeSortAndRepeatAsLiterals() throws {
+    let log = try TestLog()
+    let logger = log.logger()
+    for round in 0..<3 {
+      let prefix = String(repeating: "k", count: 20) + "\(round)"
+      logger.info("dynamic") { f in
+        f.int(prefix + "-b", 1)
+        f.int(prefix + "-a", 2)
+        f.int(prefix + "-b", 3)
+        f.int("\(prefix)-c", 4)
+      }
+    }
+    let lines = try log.lines()
+    try #require(lines.count == 3)
+    for (round, line) in lines.enumerated() {
+      let p = String(repeating: "k", count: 20) + "\(round)"
+      #expect(line.hasSuffix(",\"\(p)-a\":2,\"\(p)-b\":3,\"\(p)-c\":4}"), "\(line)")
+    }
+  }
+
   @Test func sensitiveValuesAreNeverWritten() throws {
     let log = try TestLog()
     let captured = ThreadSafeBox<[Logger.Metadata]>([])
