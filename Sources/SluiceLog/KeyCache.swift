@@ -32,19 +32,34 @@ final class KeyCache {
   static let maxFill = 192
   static let maxArena = 32 << 10
 
-  /// The configuration the entries were made for (``SluiceLogHandler/Shared/id``).
-  private(set) var owner: UInt64 = 0
+  /// What changes as keys are remembered, behind a pointer: a class's stored `var` costs a
+  /// dynamic exclusivity check (`swift_beginAccess`) on every use, several per log call.
+  private struct Mutable {
+    /// The configuration the entries were made for (``SluiceLogHandler/Shared/id``).
+    var owner: UInt64 = 0
+    var filled = 0
+    /// Fragments of remembered keys.
+    var arena = ByteBuffer(capacity: 1024)
+  }
+
   private let slots: UnsafeMutablePointer<Slot> = {
     let p = UnsafeMutablePointer<Slot>.allocate(capacity: KeyCache.slotCount)
     p.initialize(repeating: Slot(), count: KeyCache.slotCount)
     return p
   }()
-  private var filled = 0
-  /// Fragments of remembered keys.
-  private(set) var arena = ByteBuffer(capacity: 1024)
+  private let mutable: UnsafeMutablePointer<Mutable> = {
+    let p = UnsafeMutablePointer<Mutable>.allocate(capacity: 1)
+    p.initialize(to: Mutable())
+    return p
+  }()
+
+  /// Where the fragments of remembered keys start (valid until the next ``prepare(owner:)``).
+  var arenaBase: UnsafeMutablePointer<UInt8> { mutable.pointee.arena.baseAddress }
 
   deinit {
-    arena.deallocate()
+    mutable.pointee.arena.deallocate()
+    mutable.deinitialize(count: 1)
+    mutable.deallocate()
     slots.deallocate()
   }
 
@@ -52,11 +67,12 @@ final class KeyCache {
   /// before a call looks keys up, so offsets handed out during one call stay valid.
   @inline(__always)
   func prepare(owner: UInt64) {
-    if owner != self.owner || filled >= Self.maxFill || arena.count >= Self.maxArena {
+    let m = mutable
+    if owner != m.pointee.owner || m.pointee.filled >= Self.maxFill || m.pointee.arena.count >= Self.maxArena {
       for i in 0..<Self.slotCount { slots[i].word1 = 0 }
-      filled = 0
-      arena.removeAll()
-      self.owner = owner
+      m.pointee.filled = 0
+      m.pointee.arena.removeAll()
+      m.pointee.owner = owner
     }
   }
 
@@ -95,12 +111,13 @@ final class KeyCache {
       if slots[i].word0 == w0 && slots[i].word1 == w1 { return slots[i].info }
       i = (i + 1) & mask
     }
-    if filled >= Self.slotCount - 1 {  // full within one call: do not remember
+    let m = mutable
+    if m.pointee.filled >= Self.slotCount - 1 {  // full within one call: do not remember
       return encoder.keyInfo(key, reserved: reserved, into: &scratch, inScratch: true)
     }
-    let info = encoder.keyInfo(key, reserved: reserved, into: &arena, inScratch: false)
+    let info = encoder.keyInfo(key, reserved: reserved, into: &m.pointee.arena, inScratch: false)
     slots[i] = Slot(word0: w0, word1: w1, info: info)
-    filled += 1
+    m.pointee.filled += 1
     return info
   }
 

@@ -142,7 +142,7 @@ struct MetadataEncoder: Sendable {
           positions[b + 1] = xp
           a += 1
         }
-        let arena = cache.arena.baseAddress
+        let arena = cache.arenaBase
         let scratchBase = scratch.baseAddress
         for k in 0..<count {
           let info = infos[k]

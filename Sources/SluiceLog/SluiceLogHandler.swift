@@ -305,7 +305,7 @@ public struct SluiceLogHandler: LogHandler {
         metadata, to: &out, cache: box.keys, owner: shared.id, scratch: &scratch, reserved: shared.reserved)
     case .typed(let fields):
       guard fields.pointee.count > 0 else { return }
-      MetadataEncoder.appendTypedMembers(fields, arena: box.keys.arena.baseAddress, to: &out)
+      MetadataEncoder.appendTypedMembers(fields, arena: box.keys.arenaBase, to: &out)
     }
   }
 
