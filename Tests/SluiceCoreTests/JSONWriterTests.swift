@@ -437,6 +437,43 @@ struct ByteBufferTests {
     #expect(buffer.capacity >= buffer.count)
   }
 
+  /// Every length through each copy path (byte loop, 4-, 8- and 16-byte overlapping copies,
+  /// memcpy), at source and target offsets that are not aligned, into a buffer that has to grow.
+  @Test func everyLengthAtEveryOffsetMatchesAnArray() {
+    let source: [UInt8] = (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+    for length in 0...80 {
+      for sourceOffset in [0, 1, 3, 7, 15] {
+        var buffer = ByteBuffer(capacity: 16)
+        defer { buffer.deallocate() }
+        var expected: [UInt8] = []
+        for prefix in 0..<17 {
+          let slice = Array(source[sourceOffset..<(sourceOffset + length)])
+          slice.withUnsafeBytes { buffer.append(bytes: $0) }
+          expected += slice
+          buffer.append(UInt8(prefix))
+          expected.append(UInt8(prefix))
+        }
+        #expect(Array(buffer.bytes) == expected, "length \(length), source offset \(sourceOffset)")
+      }
+    }
+  }
+
+  /// The bytes after what was appended are not touched by the wide copies.
+  @Test func wideCopiesWriteNothingPastTheEnd() {
+    for length in 1...40 {
+      var buffer = ByteBuffer(capacity: 128)
+      defer { buffer.deallocate() }
+      let canary: [UInt8] = Array(repeating: 0xEE, count: 100)
+      canary.withUnsafeBytes { buffer.append(bytes: $0) }
+      buffer.removeAll()
+      let data: [UInt8] = Array(repeating: 0x41, count: length)
+      data.withUnsafeBytes { buffer.append(bytes: $0) }
+      let after = UnsafeRawBufferPointer(start: buffer.baseAddress + length, count: 100 - length)
+      #expect(after.allSatisfy { $0 == 0xEE }, "length \(length)")
+      #expect(Array(buffer.bytes) == data)
+    }
+  }
+
   @Test func removing() {
     var buffer = ByteBuffer(capacity: 4)
     defer { buffer.deallocate() }

@@ -100,6 +100,12 @@ public struct ByteBuffer: JSONOutput {
           target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
         }
       }
+    } else if n <= 32 {
+      // Timestamps, schema fragments and most values: two overlapping 16-byte copies.
+      let head = source.loadUnaligned(as: SIMD16<UInt8>.self)
+      let tail = source.loadUnaligned(fromByteOffset: n - 16, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: head, as: SIMD16<UInt8>.self)
+      target.storeBytes(of: tail, toByteOffset: n - 16, as: SIMD16<UInt8>.self)
     } else {
       memcpy(target, source, n)
     }
