@@ -31,6 +31,11 @@ struct FieldState {
   /// Key fragments of keys the key cache cannot hold.
   var keyScratch = ByteBuffer(capacity: 128)
   private(set) var entries = UnsafeMutablePointer<FieldEntry>.allocate(capacity: 16)
+  /// The order in which the last call's fields were written (positions in ``entries``, by
+  /// key): a call site gives the same keys in the same order every time, so the next call
+  /// first checks whether this order sorts its fields too (``orderCount`` positions).
+  private(set) var order = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+  var orderCount = 0
   private var capacity = 16
   /// Keys whose words do not identify them for ever (built at run time), kept alive here.
   private var heldKeys: [String] = []
@@ -69,6 +74,7 @@ struct FieldState {
   mutating func deallocate() {
     reset()
     entries.deallocate()
+    order.deallocate()
     values.deallocate()
     keyScratch.deallocate()
   }
@@ -121,6 +127,9 @@ struct FieldState {
     bigger.moveInitialize(from: entries, count: count)
     entries.deallocate()
     entries = bigger
+    order.deallocate()
+    order = .allocate(capacity: capacity * 2)
+    orderCount = 0
     capacity *= 2
   }
 

@@ -11,7 +11,23 @@ extension MetadataEncoder {
   ) {
     let count = fields.pointee.count
     let entries = fields.pointee.entries
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { order in
+    let order = fields.pointee.order
+    // The last call's order, if it sorts these fields (a call site repeats its keys): n - 1
+    // comparisons whose outcome the branch predictor knows, instead of a sort's.
+    var sorted = fields.pointee.orderCount == count
+    if sorted {
+      var k = 0
+      while k + 1 < count {
+        let x = order[k]
+        let y = order[k + 1]
+        if before(entries + y, entries + x, fields) || (x > y && !before(entries + x, entries + y, fields)) {
+          sorted = false
+          break
+        }
+        k += 1
+      }
+    }
+    if !sorted {
       for i in 0..<count { order[i] = i }
       // Stable insertion sort of the positions on the prefixes; whole keys break ties.
       var a = 1
@@ -25,19 +41,20 @@ extension MetadataEncoder {
         order[b + 1] = x
         a += 1
       }
-      let scratch = fields.pointee.keyScratch.baseAddress
-      let values = fields.pointee.values.baseAddress
-      for k in 0..<count {
-        let e = entries + order[k]
-        // Equal keys are adjacent and in call order: only the last one is written.
-        if k + 1 < count && sameKey(e, entries + order[k + 1], fields) { continue }
-        let info = e.pointee.info
-        out.append(
-          bytes: UnsafeRawBufferPointer(
-            start: (info.inScratch ? scratch : arena) + Int(info.fragmentStart), count: Int(info.fragmentLength)))
-        out.append(
-          bytes: UnsafeRawBufferPointer(start: values + Int(e.pointee.valueStart), count: Int(e.pointee.valueLength)))
-      }
+      fields.pointee.orderCount = count
+    }
+    let scratch = fields.pointee.keyScratch.baseAddress
+    let values = fields.pointee.values.baseAddress
+    for k in 0..<count {
+      let e = entries + order[k]
+      // Equal keys are adjacent and in call order: only the last one is written.
+      if k + 1 < count && sameKey(e, entries + order[k + 1], fields) { continue }
+      let info = e.pointee.info
+      out.append(
+        bytes: UnsafeRawBufferPointer(
+          start: (info.inScratch ? scratch : arena) + Int(info.fragmentStart), count: Int(info.fragmentLength)))
+      out.append(
+        bytes: UnsafeRawBufferPointer(start: values + Int(e.pointee.valueStart), count: Int(e.pointee.valueLength)))
     }
   }
 

@@ -103,6 +103,37 @@ struct TypedFieldsTests {
     }
   }
 
+  /// A thread remembers the order its last typed call was written in and reuses it when it
+  /// still sorts the fields: call sites taking turns, with the same number of fields in
+  /// other orders and with repeated keys, still write what the metadata path writes.
+  @Test func callSitesTakingTurnsWriteWhatMetadataWrites() throws {
+    let log = try TestLog()
+    let logger = log.logger()
+    let pool = ["zone", "attempt", "a", "method", "a key longer than sixteen bytes", "a key longer than sixteen bytez"]
+    var rng = SplitMix64(seed: 0x5EED)
+    var calls: [[(String, Int)]] = []
+    for _ in 0..<150 {
+      let n = Int.random(in: 1...6, using: &rng)
+      let fields = (0..<n).map { _ in (pool.randomElement(using: &rng)!, Int.random(in: 0..<1000, using: &rng)) }
+      // Twice in a row (the remembered order fits), then a different call (it may not).
+      calls.append(fields)
+      calls.append(fields)
+    }
+    for fields in calls {
+      logger.info("typed") { f in
+        for (key, value) in fields { f.int(key, value) }
+      }
+      var metadata: Logger.Metadata = [:]
+      for (key, value) in fields { metadata[key] = .stringConvertible(value) }
+      logger.info("typed", metadata: metadata)
+    }
+    let lines = try comparable(log)
+    try #require(lines.count == 2 * calls.count)
+    for i in stride(from: 0, to: lines.count, by: 2) {
+      #expect(lines[i] == lines[i + 1], "call \(i / 2): \(calls[i / 2])")
+    }
+  }
+
   @Test func sensitiveValuesAreNeverWritten() throws {
     let log = try TestLog()
     let captured = ThreadSafeBox<[Logger.Metadata]>([])
